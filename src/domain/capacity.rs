@@ -1,0 +1,121 @@
+//! What the user wants and what Azure has, as plain values.
+
+use serde::{Deserialize, Serialize};
+
+use super::location::Location;
+use super::sku::Sku;
+
+/// Units in one region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionUnits {
+    pub location: Location,
+    pub units: u32,
+}
+
+/// The capacity a user asks for: a tier and the units of every region the service runs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredCapacity {
+    pub sku: Sku,
+    pub regions: Vec<RegionUnits>,
+}
+
+impl DesiredCapacity {
+    pub fn units_in(&self, location: &Location) -> Option<u32> {
+        self.regions
+            .iter()
+            .find(|r| &r.location == location)
+            .map(|r| r.units)
+    }
+}
+
+/// Azure's `provisioningState` of the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProvisioningState {
+    Created,
+    Activating,
+    Succeeded,
+    Updating,
+    Failed,
+    Stopped,
+    Terminating,
+    TerminationFailed,
+    Deleted,
+    /// A state this operator does not know; treated as busy.
+    Other(String),
+}
+
+impl ProvisioningState {
+    pub fn parse(text: &str) -> Self {
+        match text.to_ascii_lowercase().as_str() {
+            "created" => Self::Created,
+            "activating" => Self::Activating,
+            "succeeded" => Self::Succeeded,
+            "updating" => Self::Updating,
+            "failed" => Self::Failed,
+            "stopped" => Self::Stopped,
+            "terminating" => Self::Terminating,
+            "terminationfailed" => Self::TerminationFailed,
+            "deleted" => Self::Deleted,
+            _ => Self::Other(text.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "Created",
+            Self::Activating => "Activating",
+            Self::Succeeded => "Succeeded",
+            Self::Updating => "Updating",
+            Self::Failed => "Failed",
+            Self::Stopped => "Stopped",
+            Self::Terminating => "Terminating",
+            Self::TerminationFailed => "TerminationFailed",
+            Self::Deleted => "Deleted",
+            Self::Other(text) => text,
+        }
+    }
+}
+
+/// One region of a live service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveRegion {
+    pub location: Location,
+    pub units: u32,
+    /// The service's own `location`; it cannot be removed or moved.
+    pub primary: bool,
+    /// Availability zones pinned for this region (empty when none).
+    pub zones: Vec<String>,
+}
+
+/// The service as Azure reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveService {
+    /// The ARM resource id.
+    pub id: String,
+    pub sku: Sku,
+    /// Every region, the primary first.
+    pub regions: Vec<LiveRegion>,
+    pub provisioning_state: ProvisioningState,
+    /// Non-empty while Azure runs an operation on the service.
+    pub target_provisioning_state: Option<String>,
+}
+
+impl LiveService {
+    pub fn primary(&self) -> Option<&LiveRegion> {
+        self.regions.iter().find(|r| r.primary)
+    }
+
+    pub fn region(&self, location: &Location) -> Option<&LiveRegion> {
+        self.regions.iter().find(|r| &r.location == location)
+    }
+
+    /// Azure is running an operation on the service (ours or someone else's).
+    pub fn is_busy(&self) -> bool {
+        self.provisioning_state != ProvisioningState::Succeeded
+            && self.provisioning_state != ProvisioningState::Failed
+            || self
+                .target_provisioning_state
+                .as_deref()
+                .is_some_and(|t| !t.is_empty())
+    }
+}

@@ -1,0 +1,12 @@
+//! Domain values shared by the planner, the Azure client and the simulator. No Kubernetes
+//! or HTTP types live here.
+
+pub mod capacity;
+pub mod limits;
+pub mod location;
+pub mod sku;
+
+pub use capacity::{DesiredCapacity, LiveRegion, LiveService, ProvisioningState, RegionUnits};
+pub use limits::UnitLimits;
+pub use location::Location;
+pub use sku::{Generation, Sku};

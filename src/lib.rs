@@ -1,0 +1,4 @@
+//! apim-capacity-operator: keeps the capacity of Azure API Management services where an
+//! `ApimCapacity` resource says it should be.
+
+pub mod domain;
