@@ -1,4 +1,6 @@
 //! apim-capacity-operator: keeps the capacity of Azure API Management services where an
 //! `ApimCapacity` resource says it should be.
 
+pub mod api;
+pub mod cli;
 pub mod domain;

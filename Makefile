@@ -1,0 +1,43 @@
+# apim-capacity-operator: build, test and demo targets.
+#
+#   make test   formatting, lints, unit tests, the real test control plane, integration tests
+#   make demo   local control plane + Azure simulator + operator, with a sample applied
+
+SHELL := /usr/bin/env bash
+CARGO ?= cargo
+CONTROLPLANE_BIN ?= $(CURDIR)/target/controlplane
+export APIMCAP_CONTROLPLANE_BIN := $(CONTROLPLANE_BIN)
+CRD_FILE := crds/apimcapacities.capacity.apim.dev.yaml
+
+.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check demo
+
+all: build
+
+build:
+	$(CARGO) build --release --bin apimcap
+
+## Everything CI runs.
+test: fmt-check clippy controlplane crds-check unit-and-integration
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+unit-and-integration: controlplane
+	$(CARGO) test --all-targets --locked
+
+## The real kube-apiserver, etcd, kubectl and helm, built from their Go modules (a no-op
+## when current).
+controlplane:
+	tests/controlplane/build.sh $(CONTROLPLANE_BIN)
+
+## Regenerates the committed CRD from the Rust types.
+crds:
+	$(CARGO) run --quiet --locked --bin apimcap -- crd > $(CRD_FILE)
+
+## Fails when the committed CRD differs from `apimcap crd`.
+crds-check:
+	@$(CARGO) run --quiet --locked --bin apimcap -- crd | diff -u $(CRD_FILE) - \
+	  || { echo "$(CRD_FILE) is stale: run 'make crds' and commit it" >&2; exit 1; }

@@ -1,0 +1,207 @@
+//! The `ApimCapacity` resource: what a platform team writes.
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::status::ApimCapacityStatus;
+use crate::domain::Sku;
+
+/// The capacity an Azure API Management service should have: its tier and the units of every
+/// region it runs in. The operator compares this with the live service and carries out the
+/// fewest safe Azure operations to get there, one at a time, reporting progress in `status`.
+/// Deleting an ApimCapacity never deletes or scales the service; it only stops managing it.
+#[derive(CustomResource, Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "capacity.apim.dev",
+    version = "v1alpha1",
+    kind = "ApimCapacity",
+    plural = "apimcapacities",
+    shortname = "apimcap",
+    category = "apim",
+    namespaced,
+    status = "ApimCapacityStatus",
+    doc = "Keeps an Azure API Management service at the tier and units per region given in spec. Deleting it never changes the service.",
+    printcolumn = r#"{"name":"SKU","type":"string","description":"Desired tier","jsonPath":".spec.sku"}"#,
+    printcolumn = r#"{"name":"Units","type":"string","description":"Live units per region","jsonPath":".status.unitsSummary"}"#,
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Status","type":"string","description":"Reason of the Ready condition","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
+    printcolumn = r#"{"name":"Operation","type":"string","description":"The Azure operation in flight","jsonPath":".status.operation.description"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
+    printcolumn = r#"{"name":"Live SKU","type":"string","priority":1,"description":"Tier Azure reported last","jsonPath":".status.live.sku"}"#,
+    printcolumn = r#"{"name":"Service","type":"string","priority":1,"jsonPath":".spec.service.name"}"#,
+    printcolumn = r#"{"name":"ETA","type":"date","priority":1,"description":"Expected completion of the operation in flight","jsonPath":".status.operation.expectedCompletion"}"#
+)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+    {
+        "rule": "self.regions.all(r, self.regions.filter(o, o.location.lowerAscii().replace(' ', '') == r.location.lowerAscii().replace(' ', '')).size() == 1)",
+        "message": "each region may be listed only once; locations are compared ignoring case and spaces, so 'West Europe' and 'westeurope' are the same region",
+        "fieldPath": ".regions"
+    },
+    {
+        "rule": "self.sku == 'Premium' || self.regions.size() <= 1",
+        "message": "only the Premium tier can run in more than one region: use sku Premium or list a single region",
+        "fieldPath": ".regions"
+    },
+    {
+        "rule": "self.sku != 'Developer' || self.regions.all(r, r.units == 1)",
+        "message": "the Developer tier always has exactly 1 unit",
+        "fieldPath": ".regions"
+    },
+    {
+        "rule": "self.sku != 'Basic' || self.regions.all(r, r.units <= 2)",
+        "message": "the Basic tier allows at most 2 units",
+        "fieldPath": ".regions"
+    },
+    {
+        "rule": "self.sku != 'Standard' || self.regions.all(r, r.units <= 4)",
+        "message": "the Standard tier allows at most 4 units; use Premium for more",
+        "fieldPath": ".regions"
+    }
+]))]
+pub struct ApimCapacitySpec {
+    /// The existing API Management service to manage. It cannot be changed after creation:
+    /// to manage another service, create another ApimCapacity.
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self == oldSelf",
+        "message": "spec.service cannot be changed after creation; create a new ApimCapacity to manage another service"
+    }]))]
+    pub service: ServiceReference,
+
+    /// The tier the service should run on: Developer, Basic, Standard, Premium, BasicV2,
+    /// StandardV2 or PremiumV2. Moving between the classic tiers and the v2 tiers is not
+    /// possible in Azure. A lower tier than the live one is a downgrade and needs
+    /// `changePolicy.allowTierDowngrade`.
+    #[schemars(extend("x-kubernetes-validations" = [
+        {
+            "rule": "self != 'Consumption'",
+            "message": "the Consumption tier cannot be managed: it has no units to scale and Azure does not change it to or from another tier"
+        },
+        {
+            "rule": "self != 'Isolated'",
+            "message": "the Isolated tier is not supported by this operator"
+        }
+    ]))]
+    pub sku: Sku,
+
+    /// Every region the service should run in, with its units. The service's primary region
+    /// (its own location) must be listed; other entries are additional regions, which only
+    /// the Premium tier supports. A live additional region missing from this list is removed
+    /// only when `changePolicy.allowRegionRemoval` is true.
+    #[schemars(length(min = 1, max = 16))]
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self.size() > 0",
+        "message": "list at least one region: the service's primary region with its units"
+    }]))]
+    pub regions: Vec<RegionCapacity>,
+
+    /// Consent for changes that reduce what the service can do. Both default to false.
+    #[serde(default)]
+    pub change_policy: ChangePolicy,
+
+    /// What to do when the live service differs from this spec because of a change made
+    /// elsewhere (portal, CLI, autoscale): `Correct` undoes it, `Report` only reports it in
+    /// status and an Event.
+    #[serde(default)]
+    pub drift: DriftPolicy,
+
+    /// While true the operator does nothing for this resource (no Azure calls).
+    #[serde(default)]
+    pub suspend: bool,
+
+    /// Azure credentials for this service. When absent, the operator's own identity
+    /// (workload identity or managed identity) is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<Credentials>,
+}
+
+/// Identifies an existing Azure API Management service.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceReference {
+    /// The Azure subscription id, a GUID such as 00000000-0000-0000-0000-000000000000.
+    #[schemars(length(max = 36))]
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')",
+        "message": "subscriptionId must be a GUID such as 00000000-0000-0000-0000-000000000000"
+    }]))]
+    pub subscription_id: String,
+
+    /// The resource group that holds the service (1 to 90 characters).
+    #[schemars(length(max = 90))]
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self.matches('^[-\\\\w._()]{1,90}$') && !self.endsWith('.')",
+        "message": "resourceGroup must be 1 to 90 letters, digits, '-', '_', '.', '(' or ')' and must not end with '.'"
+    }]))]
+    pub resource_group: String,
+
+    /// The name of the API Management service (1 to 50 characters: letters, digits and
+    /// hyphens, starting with a letter and not ending with a hyphen).
+    #[schemars(length(max = 50))]
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self.matches('^[a-zA-Z]([a-zA-Z0-9-]*[a-zA-Z0-9])?$')",
+        "message": "name must be an API Management service name: letters, digits and hyphens, starting with a letter and not ending with a hyphen"
+    }]))]
+    pub name: String,
+}
+
+/// One region of the service and its units.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionCapacity {
+    /// The Azure region, by name (`westeurope`) or display name (`West Europe`); case and
+    /// spaces do not matter.
+    #[schemars(length(min = 1, max = 64))]
+    pub location: String,
+
+    /// Scale units in this region, from 1 to 100. Tier limits apply: Developer exactly 1,
+    /// Basic up to 2, Standard up to 4; the limits of Premium (31) and the v2 tiers (10, 30)
+    /// are checked by the operator, whose configuration can raise them when Azure support
+    /// has.
+    #[schemars(range(min = 1, max = 100))]
+    pub units: u32,
+}
+
+/// Consent for destructive changes.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePolicy {
+    /// Allow moving to a lower tier (for example Premium to Standard). Additional regions
+    /// are removed first, which also needs `allowRegionRemoval`.
+    #[serde(default)]
+    pub allow_tier_downgrade: bool,
+
+    /// Allow removing additional regions that the service runs in but `regions` no longer
+    /// lists.
+    #[serde(default)]
+    pub allow_region_removal: bool,
+}
+
+/// How to treat changes made outside this resource.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum DriftPolicy {
+    /// Undo changes made elsewhere so the service matches the spec again.
+    #[default]
+    Correct,
+    /// Only report changes made elsewhere (status and an Event); change nothing.
+    Report,
+}
+
+/// Where the Azure credentials come from.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Credentials {
+    /// A Secret in the same namespace as this resource holding `tenantId`, `clientId` and
+    /// `clientSecret` of an Entra ID application allowed to change the service.
+    pub secret_ref: SecretReference,
+}
+
+/// A Secret in the resource's own namespace. Secrets of other namespaces are never read.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretReference {
+    /// The Secret's name.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+}

@@ -1,0 +1,122 @@
+//! Shared helpers of the integration tests: the real control plane, namespaces, kubectl.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+pub mod certs;
+pub mod controlplane;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub use controlplane::{ControlPlane, shared};
+
+/// The result of a kubectl run.
+pub struct Kubectl {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Kubectl {
+    fn from(o: Output) -> Self {
+        Kubectl {
+            success: o.status.success(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl ControlPlane {
+    /// Runs kubectl with `args`.
+    pub fn kubectl(&self, args: &[&str]) -> Kubectl {
+        self.kubectl_output(args).expect("kubectl runs").into()
+    }
+
+    /// Runs kubectl with `args`, feeding `stdin`.
+    pub fn kubectl_stdin(&self, args: &[&str], stdin: &str) -> Kubectl {
+        let mut child = Command::new(self.bin_dir.join("kubectl"))
+            .arg(format!("--kubeconfig={}", self.kubeconfig.display()))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kubectl starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(stdin.as_bytes())
+            .expect("kubectl reads stdin");
+        child.wait_with_output().expect("kubectl finishes").into()
+    }
+
+    /// `kubectl apply -f -` of `yaml` in `namespace`.
+    pub fn apply(&self, namespace: &str, yaml: &str) -> Kubectl {
+        self.kubectl_stdin(&["apply", "-n", namespace, "-f", "-"], yaml)
+    }
+
+    /// Creates a namespace for one test, named after it.
+    pub fn namespace(&self, test: &str) -> String {
+        let name: String = test
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let name = format!("t-{}", name.trim_matches('-'));
+        let name = name[..name.len().min(63)].trim_end_matches('-').to_string();
+        let out = self.kubectl(&["create", "namespace", &name]);
+        assert!(
+            out.success || out.stderr.contains("AlreadyExists"),
+            "creating namespace {name}: {}",
+            out.stderr
+        );
+        name
+    }
+
+    /// Installs the committed CRD once per test binary and waits until it is served.
+    pub fn install_crds(&self) {
+        static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+        INSTALLED.get_or_init(|| {
+            let crd = concat!(env!("CARGO_MANIFEST_DIR"), "/crds");
+            let out = self.kubectl(&["apply", "--server-side", "-f", crd]);
+            assert!(out.success, "installing the CRD: {}", out.stderr);
+            let out = self.kubectl(&[
+                "wait",
+                "--for=condition=Established",
+                "--timeout=60s",
+                "crd/apimcapacities.capacity.apim.dev",
+            ]);
+            assert!(out.success, "waiting for the CRD: {}", out.stderr);
+            eventually(Duration::from_secs(30), || {
+                self.kubectl(&["get", "apimcap", "-A"]).success
+            });
+        });
+    }
+}
+
+/// Polls `check` until it returns true or `timeout` passes; panics on timeout.
+pub fn eventually(timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("condition not met within {timeout:?}");
+}
+
+/// Runs kubectl until its output contains `expect` (the OpenAPI document the apiserver
+/// serves is published a moment after a CRD is established).
+pub fn retry_kubectl(cp: &ControlPlane, args: &[&str], expect: &str) -> Kubectl {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = cp.kubectl(args);
+        if (out.success && out.stdout.contains(expect)) || Instant::now() > deadline {
+            return out;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
