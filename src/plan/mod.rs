@@ -12,7 +12,11 @@ mod order;
 mod rules;
 
 #[cfg(test)]
+mod blocking_tests;
+#[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod test_support;
 #[cfg(test)]
 mod tests;
 

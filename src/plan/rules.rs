@@ -242,7 +242,10 @@ fn removal_consented(
         .additional
         .iter()
         .filter(|r| desired.units_in(&r.location).is_none())
-        .map(|r| format!("{} ({} units)", r.location, r.units))
+        .map(|r| {
+            let noun = if r.units == 1 { "unit" } else { "units" };
+            format!("{} ({} {noun})", r.location, r.units)
+        })
         .collect();
     if removed.is_empty() {
         return Ok(());
