@@ -3,14 +3,18 @@
 //! refuses, or the reason nothing may be done.
 //!
 //! [`plan`] is a pure function: no I/O, no clock reads (`now` is passed in), no async.
-//! The rules it enforces are in [`rules`](self) (what blocks a change) and the step order in
-//! `order` (tier up before adding regions, regions removed before the tier goes down).
+//! The module `rules` holds what blocks a change (first failing rule wins), `order` the step
+//! order (tier up before adding regions, regions removed before the tier goes down),
+//! `durations` the expected duration of each kind of step and `describe` the short texts
+//! people read.
 
 mod describe;
 mod durations;
 mod order;
 mod rules;
 
+#[cfg(test)]
+mod azure_model;
 #[cfg(test)]
 mod blocking_tests;
 #[cfg(test)]
@@ -25,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{DesiredCapacity, LiveService, Location, RegionUnits, Sku, UnitLimits};
 
-pub use durations::DurationEstimates;
+pub use durations::{DEFAULT_EXPECTED, DEFAULT_UPPER_BOUND, DurationEstimates, SAMPLES_KEPT};
 
 /// What the user has consented to and the limits the planner enforces.
 #[derive(Debug, Clone, PartialEq, Eq)]
