@@ -341,3 +341,39 @@ fn names_are_pascal_case() {
     let kinds: Vec<&str> = StepKind::ALL.iter().map(StepKind::as_str).collect();
     assert_eq!(kinds, ["Scale", "ChangeTier", "AddRegion", "RemoveRegion"]);
 }
+
+#[test]
+fn regions_on_a_tier_without_them_ride_through_an_upgrade() {
+    // Azure should never report this, but if it does, the upgrade keeps the region and
+    // scales it in the same step as the tier change.
+    let outcome = plan(
+        &desired(Premium, &[("eastus", 3), ("westeurope", 2)]),
+        &live(Standard, &[("westeurope", 1), ("eastus", 1)]),
+        &Policy::default(),
+        now(),
+    );
+    assert_eq!(
+        outcome,
+        steps(vec![step(
+            vec![
+                tier(Standard, Premium),
+                scale("westeurope", 1, 2),
+                scale("eastus", 1, 3)
+            ],
+            target(Premium, 2, &[("eastus", 3)])
+        )])
+    );
+}
+
+#[test]
+fn plans_round_trip_through_json() {
+    let outcome = plan(
+        &desired(Premium, &[("westeurope", 2), ("eastus", 3)]),
+        &live(Standard, &[("westeurope", 1)]),
+        &Policy::default(),
+        now(),
+    );
+    let json = serde_json::to_string(&outcome).expect("serialises");
+    let back: Plan = serde_json::from_str(&json).expect("deserialises");
+    assert_eq!(back, outcome);
+}
