@@ -33,8 +33,7 @@ impl Default for UnitLimits {
 
 /// The tiers whose limits have been stable for years; admission enforces these and they
 /// cannot be overridden.
-pub const FIXED_LIMITS: [(Sku, u32); 3] =
-    [(Sku::Developer, 1), (Sku::Basic, 2), (Sku::Standard, 4)];
+pub const FIXED_LIMITS: [(Sku, u32); 3] = [(Sku::Developer, 1), (Sku::Basic, 2), (Sku::Standard, 4)];
 
 /// The sanity ceiling on units in one region, enforced at admission.
 pub const MAX_UNITS_PER_REGION: u32 = 100;
@@ -67,8 +66,8 @@ impl UnitLimits {
                 let (sku, max) = part
                     .split_once('=')
                     .ok_or_else(|| LimitOverrideError::Syntax(part.to_string()))?;
-                let sku =
-                    Sku::from_str(sku).map_err(|_| LimitOverrideError::Syntax(part.to_string()))?;
+                let sku = Sku::from_str(sku)
+                    .map_err(|_| LimitOverrideError::Syntax(part.to_string()))?;
                 let max = max
                     .trim()
                     .parse()
