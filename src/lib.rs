@@ -2,3 +2,4 @@
 //! `ApimCapacity` resource says it should be.
 
 pub mod domain;
+pub mod sim;
