@@ -20,8 +20,10 @@ fn error(status: u16, message: &str) -> Response<Body> {
     json_response(status, &json!({"error": message}))
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response<Body>> {
-    serde_json::from_slice(body).map_err(|e| error(400, &format!("cannot read the request body: {e}")))
+/// Reads a JSON request body; the error is the admin answer to send.
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response<Body>>> {
+    serde_json::from_slice(body)
+        .map_err(|e| Box::new(error(400, &format!("cannot read the request body: {e}"))))
 }
 
 #[derive(Deserialize)]
@@ -51,7 +53,14 @@ struct MetricRequest {
 const SERVICE_ACTIONS: &[&str] = &["drift", "busy", "fail-next-operation", "metrics"];
 
 /// Handles `/_sim/...`; `path` starts after `/_sim`.
-pub fn handle(state: &mut SimState, ca_pem: &str, method: &Method, path: &str, _query: &HashMap<String, String>, body: &[u8]) -> Response<Body> {
+pub fn handle(
+    state: &mut SimState,
+    ca_pem: &str,
+    method: &Method,
+    path: &str,
+    _query: &HashMap<String, String>,
+    body: &[u8],
+) -> Response<Body> {
     operations::advance(state, Instant::now());
     let path = path.trim_end_matches('/');
     let get = *method == Method::GET;
@@ -65,7 +74,16 @@ pub fn handle(state: &mut SimState, ca_pem: &str, method: &Method, path: &str, _
             let all: Vec<Value> = keys.iter().filter_map(|k| service_json(state, k)).collect();
             json_response(200, &json!(all))
         }
-        "/operations" if get => json_response(200, &json!(state.operations.values().map(|o| o.summary()).collect::<Vec<_>>())),
+        "/operations" if get => json_response(
+            200,
+            &json!(
+                state
+                    .operations
+                    .values()
+                    .map(|o| o.summary())
+                    .collect::<Vec<_>>()
+            ),
+        ),
         "/requests" if get => json_response(200, &json!(state.log.entries())),
         "/requests" if delete => {
             state.log.clear();
@@ -81,7 +99,7 @@ pub fn handle(state: &mut SimState, ca_pem: &str, method: &Method, path: &str, _
                 Ok(()) => json_response(200, &json!(state.faults)),
                 Err(message) => error(400, &message),
             },
-            Err(response) => response,
+            Err(response) => *response,
         },
         "/tokens/expire" if post => {
             state.auth.expire_all();
@@ -132,7 +150,12 @@ fn operation_action(state: &mut SimState, method: &Method, rest: &str) -> Respon
     }
 }
 
-fn service_action(state: &mut SimState, method: &Method, rest: &str, body: &[u8]) -> Response<Body> {
+fn service_action(
+    state: &mut SimState,
+    method: &Method,
+    rest: &str,
+    body: &[u8],
+) -> Response<Body> {
     let (reference, action) = match rest.rsplit_once('/') {
         Some((reference, action)) if SERVICE_ACTIONS.contains(&action) => (reference, Some(action)),
         _ => (rest, None),
@@ -149,7 +172,7 @@ fn service_action(state: &mut SimState, method: &Method, rest: &str, body: &[u8]
         (Some("drift"), &Method::POST) => {
             let patch: Value = match parse(body) {
                 Ok(patch) => patch,
-                Err(response) => return response,
+                Err(response) => return *response,
             };
             let Some(service) = state.services.get_mut(&key) else {
                 return error(404, "no such service");
@@ -163,25 +186,44 @@ fn service_action(state: &mut SimState, method: &Method, rest: &str, body: &[u8]
         (Some("busy"), &Method::POST) => {
             let request: BusyRequest = match parse(body) {
                 Ok(r) => r,
-                Err(response) => return response,
+                Err(response) => return *response,
             };
             if !(request.seconds.is_finite() && request.seconds >= 0.0) {
                 return error(400, "seconds must be a non-negative number");
             }
-            if state.services.get(&key).is_some_and(|s| s.operation.is_some()) {
+            if state
+                .services
+                .get(&key)
+                .is_some_and(|s| s.operation.is_some())
+            {
                 return error(409, "the service already runs an operation");
             }
-            let target = state.services.get(&key).map(|s| s.body.clone()).unwrap_or_default();
+            let target = state
+                .services
+                .get(&key)
+                .map(|s| s.body.clone())
+                .unwrap_or_default();
             let subscription = key.subscription.clone();
-            let id = operations::start(state, &key, &subscription, target, OpKind::Foreign, Some(Duration::from_secs_f64(request.seconds)));
+            let id = operations::start(
+                state,
+                &key,
+                &subscription,
+                target,
+                OpKind::Foreign,
+                Some(Duration::from_secs_f64(request.seconds)),
+            );
             json_response(200, &json!({"operation": id}))
         }
         (Some("fail-next-operation"), &Method::POST) => {
             let request: FailRequest = match parse(body) {
                 Ok(r) => r,
-                Err(response) => return response,
+                Err(response) => return *response,
             };
-            let spec = ErrorSpec { status: request.status.unwrap_or(400), code: request.code, message: request.message };
+            let spec = ErrorSpec {
+                status: request.status.unwrap_or(400),
+                code: request.code,
+                message: request.message,
+            };
             if let Some(service) = state.services.get_mut(&key) {
                 service.fail_next = Some(spec);
             }
@@ -190,13 +232,18 @@ fn service_action(state: &mut SimState, method: &Method, rest: &str, body: &[u8]
         (Some("metrics"), &Method::POST) => {
             let request: MetricRequest = match parse(body) {
                 Ok(r) => r,
-                Err(response) => return response,
+                Err(response) => return *response,
             };
             if let Some(service) = state.services.get_mut(&key) {
-                service.metrics.set(&request.metric, request.location.as_deref(), request.value);
+                service
+                    .metrics
+                    .set(&request.metric, request.location.as_deref(), request.value);
             }
             json_response(200, &json!({"ok": true}))
         }
-        _ => error(404, &format!("no admin endpoint {method} /_sim/services/{rest}")),
+        _ => error(
+            404,
+            &format!("no admin endpoint {method} /_sim/services/{rest}"),
+        ),
     }
 }

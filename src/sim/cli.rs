@@ -8,7 +8,9 @@ use clap::ArgAction;
 
 use crate::domain::UnitLimits;
 
-use super::config::{AsyncHeader, DuringOperation, ErrorSpec, FailedState, LocationFinal, SimConfig};
+use super::config::{
+    AsyncHeader, DuringOperation, ErrorSpec, FailedState, LocationFinal, SimConfig,
+};
 use super::seed::Seed;
 use super::{SimError, start};
 
@@ -94,8 +96,10 @@ pub struct SimArgs {
 impl SimArgs {
     /// The configuration these options describe.
     pub fn to_config(&self) -> Result<SimConfig, SimError> {
-        let mut config = SimConfig::default();
-        config.listen = self.listen;
+        let mut config = SimConfig {
+            listen: self.listen,
+            ..SimConfig::default()
+        };
         if let Some(path) = &self.seed {
             config.seed = Seed::load(path)?;
         }
@@ -130,9 +134,14 @@ impl SimArgs {
         config.auth.enabled = !self.no_auth;
         config.auth.token_lifetime = Duration::from_secs(self.token_lifetime);
         config.auth.assertion_file = self.assertion_file.clone();
-        for (name, rate) in [("--server-error-rate", self.server_error_rate), ("--throttle-rate", self.throttle_rate)] {
+        for (name, rate) in [
+            ("--server-error-rate", self.server_error_rate),
+            ("--throttle-rate", self.throttle_rate),
+        ] {
             if !(0.0..=1.0).contains(&rate) {
-                return Err(SimError::Config(format!("{name} {rate} is not between 0 and 1")));
+                return Err(SimError::Config(format!(
+                    "{name} {rate} is not between 0 and 1"
+                )));
             }
         }
         config.faults.server_error_rate = self.server_error_rate;
@@ -146,9 +155,16 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     let config = args.to_config()?;
     let handle = start(config).await?;
     if let Some(path) = &args.ca_cert_out {
-        std::fs::write(path, handle.ca_pem()).map_err(|source| SimError::Write { path: path.clone(), source })?;
+        std::fs::write(path, handle.ca_pem()).map_err(|source| SimError::Write {
+            path: path.clone(),
+            source,
+        })?;
     }
-    println!("apimcap sim listening on {} (admin: {})", handle.base_url(), handle.admin_url());
+    println!(
+        "apimcap sim listening on {} (admin: {})",
+        handle.base_url(),
+        handle.admin_url()
+    );
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     Ok(())

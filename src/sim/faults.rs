@@ -152,8 +152,16 @@ pub fn server_error(status: u16) -> ArmError {
             "The service is temporarily unavailable. Please retry later.",
         )
         .with_header("retry-after", "1".to_string()),
-        502 => ArmError::new(502, "BadGateway", "The gateway received an invalid response."),
-        504 => ArmError::new(504, "GatewayTimeout", "The gateway did not receive a response within the specified time period."),
+        502 => ArmError::new(
+            502,
+            "BadGateway",
+            "The gateway received an invalid response.",
+        ),
+        504 => ArmError::new(
+            504,
+            "GatewayTimeout",
+            "The gateway did not receive a response within the specified time period.",
+        ),
         _ => ArmError::new(
             status,
             "InternalServerError",

@@ -18,10 +18,19 @@ pub struct MetricValues {
     values: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
-const CLASSIC: &[(&str, &str)] = &[("Capacity", "Utilization metric for ApiManagement service. Note: For SKUs other than Premium, 'Max' aggregation will show the value as 0.")];
+const CLASSIC: &[(&str, &str)] = &[(
+    "Capacity",
+    "Utilization metric for ApiManagement service. Note: For SKUs other than Premium, 'Max' aggregation will show the value as 0.",
+)];
 const V2: &[(&str, &str)] = &[
-    ("CpuPercent_Gateway", "CPU utilization of the gateway units."),
-    ("MemoryPercent_Gateway", "Memory utilization of the gateway units."),
+    (
+        "CpuPercent_Gateway",
+        "CPU utilization of the gateway units.",
+    ),
+    (
+        "MemoryPercent_Gateway",
+        "Memory utilization of the gateway units.",
+    ),
 ];
 
 impl MetricValues {
@@ -32,11 +41,17 @@ impl MetricValues {
                 Value::Number(n) => values.set(metric, None, n.as_f64().unwrap_or(0.0)),
                 Value::Object(per_location) => {
                     for (location, v) in per_location {
-                        let v = v.as_f64().ok_or_else(|| SimError::Seed(format!("metric {metric}: {v} is not a number")))?;
+                        let v = v.as_f64().ok_or_else(|| {
+                            SimError::Seed(format!("metric {metric}: {v} is not a number"))
+                        })?;
                         values.set(metric, Some(location), v);
                     }
                 }
-                other => return Err(SimError::Seed(format!("metric {metric}: {other} is not a number or a map"))),
+                other => {
+                    return Err(SimError::Seed(format!(
+                        "metric {metric}: {other} is not a number or a map"
+                    )));
+                }
             }
         }
         Ok(values)
@@ -81,23 +96,46 @@ fn bad(message: String) -> ArmError {
 }
 
 /// The metrics answer for a service resource `body` with `values`.
-pub fn answer(body: &Value, values: &MetricValues, query: &HashMap<String, String>) -> Result<Value, ArmError> {
+pub fn answer(
+    body: &Value,
+    values: &MetricValues,
+    query: &HashMap<String, String>,
+) -> Result<Value, ArmError> {
     let (sku, _) = primary_sku(body);
-    let available = if sku.map(Sku::generation) == Some(Generation::V2) { V2 } else { CLASSIC };
-    let names = query.get("metricnames").cloned().unwrap_or_else(|| available[0].0.to_string());
-    let interval_text = query.get("interval").cloned().unwrap_or_else(|| "PT1M".to_string());
-    let interval = parse_interval(&interval_text).filter(|s| *s > 0).ok_or_else(|| bad(format!("Invalid interval '{interval_text}'.")))?;
+    let available = if sku.map(Sku::generation) == Some(Generation::V2) {
+        V2
+    } else {
+        CLASSIC
+    };
+    let names = query
+        .get("metricnames")
+        .cloned()
+        .unwrap_or_else(|| available[0].0.to_string());
+    let interval_text = query
+        .get("interval")
+        .cloned()
+        .unwrap_or_else(|| "PT1M".to_string());
+    let interval = parse_interval(&interval_text)
+        .filter(|s| *s > 0)
+        .ok_or_else(|| bad(format!("Invalid interval '{interval_text}'.")))?;
     let now = jiff::Timestamp::now();
     let (start, end) = match query.get("timespan") {
         Some(span) => {
-            let (a, b) = span.split_once('/').ok_or_else(|| bad(format!("Invalid timespan '{span}'.")))?;
-            let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(|_| bad(format!("Invalid timespan '{span}'.")));
+            let (a, b) = span
+                .split_once('/')
+                .ok_or_else(|| bad(format!("Invalid timespan '{span}'.")))?;
+            let parse = |t: &str| {
+                t.parse::<jiff::Timestamp>()
+                    .map_err(|_| bad(format!("Invalid timespan '{span}'.")))
+            };
             (parse(a)?, parse(b)?)
         }
         None => (now - jiff::SignedDuration::from_hours(1), now),
     };
     if end <= start {
-        return Err(bad(format!("Invalid timespan: end {end} is not after start {start}.")));
+        return Err(bad(format!(
+            "Invalid timespan: end {end} is not after start {start}."
+        )));
     }
     let aggregations: Vec<String> = query
         .get("aggregation")
@@ -107,17 +145,28 @@ pub fn answer(body: &Value, values: &MetricValues, query: &HashMap<String, Strin
         .map(|a| a.trim().to_lowercase())
         .filter(|a| !a.is_empty())
         .collect();
-    let split_by_location = query.get("$filter").is_some_and(|f| f.to_lowercase().contains("location eq"));
+    let split_by_location = query
+        .get("$filter")
+        .is_some_and(|f| f.to_lowercase().contains("location eq"));
     let primary = Location::new(body["location"].as_str().unwrap_or_default());
     let mut locations = vec![primary.clone()];
-    locations.extend(regions(body).iter().filter_map(|r| r["location"].as_str().map(Location::new)));
+    locations.extend(
+        regions(body)
+            .iter()
+            .filter_map(|r| r["location"].as_str().map(Location::new)),
+    );
 
     let first = start.as_second() - start.as_second().rem_euclid(interval);
-    let stamps: Vec<i64> = (0..1440).map(|i| first + i * interval).take_while(|t| *t < end.as_second()).collect();
+    let stamps: Vec<i64> = (0..1440)
+        .map(|i| first + i * interval)
+        .take_while(|t| *t < end.as_second())
+        .collect();
     let id = body["id"].as_str().unwrap_or_default();
     let mut out = Vec::new();
     for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let Some((metric, description)) = available.iter().find(|(m, _)| m.eq_ignore_ascii_case(name)) else {
+        let Some((metric, description)) =
+            available.iter().find(|(m, _)| m.eq_ignore_ascii_case(name))
+        else {
             let valid: Vec<&str> = available.iter().map(|(m, _)| *m).collect();
             return Err(bad(format!(
                 "Failed to find metric configuration for provider: Microsoft.ApiManagement, resource Type: service, metric: {name}, Valid metrics: {}",
@@ -143,7 +192,8 @@ pub fn answer(body: &Value, values: &MetricValues, query: &HashMap<String, Strin
                 .map(|l| series(values.get(metric, l), json!([{"name": {"value": "location", "localizedValue": "location"}, "value": l.display_name()}])))
                 .collect()
         } else {
-            let avg = locations.iter().map(|l| values.get(metric, l)).sum::<f64>() / locations.len() as f64;
+            let avg = locations.iter().map(|l| values.get(metric, l)).sum::<f64>()
+                / locations.len() as f64;
             vec![series(avg, json!([]))]
         };
         out.push(json!({

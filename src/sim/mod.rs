@@ -12,11 +12,13 @@ mod auth;
 mod cli;
 pub mod config;
 mod faults;
+mod identity;
 mod log;
 mod metrics;
 mod operations;
 mod reply;
 mod resource;
+mod route;
 mod rules;
 pub mod seed;
 mod server;
@@ -116,10 +118,14 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let listen = config.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|source| SimError::Listen { addr: listen, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| SimError::Listen { addr: listen, source })?;
+        .map_err(|source| SimError::Listen {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Listen {
+        addr: listen,
+        source,
+    })?;
     let host = if addr.ip().is_unspecified() {
         "127.0.0.1".to_string()
     } else {

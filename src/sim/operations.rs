@@ -91,7 +91,10 @@ pub fn kind_of(previous: &Value, candidate: &Value) -> OpKind {
             .collect()
     };
     let units = |body: &Value| -> Vec<Option<i64>> {
-        regions(body).iter().map(|r| r["sku"]["capacity"].as_i64()).collect()
+        regions(body)
+            .iter()
+            .map(|r| r["sku"]["capacity"].as_i64())
+            .collect()
     };
     if old_sku != new_sku {
         OpKind::TierChange
@@ -209,7 +212,11 @@ pub fn view(state: &SimState, key: &ServiceKey) -> Option<Value> {
         _ => service.body.clone(),
     };
     if let Some(op) = running {
-        let provisioning = if op.kind == OpKind::Create { "Activating" } else { "Updating" };
+        let provisioning = if op.kind == OpKind::Create {
+            "Activating"
+        } else {
+            "Updating"
+        };
         body["properties"]["provisioningState"] = json!(provisioning);
         body["properties"]["targetProvisioningState"] = json!("Succeeded");
     }
@@ -254,7 +261,11 @@ pub fn location_poll(state: &SimState, op: &Operation, url: &str) -> Response<Bo
         OpStatus::InProgress => {
             let mut response = empty_response(202);
             set_header(&mut response, "location", url);
-            set_header(&mut response, "retry-after", &state.config.retry_after.to_string());
+            set_header(
+                &mut response,
+                "retry-after",
+                &state.config.retry_after.to_string(),
+            );
             response
         }
         OpStatus::Succeeded => match state.config.location_final {
@@ -272,7 +283,10 @@ pub fn location_poll(state: &SimState, op: &Operation, url: &str) -> Response<Bo
 /// Answer of the `Azure-AsyncOperation` URL: always 200 with the status.
 pub fn status_poll(state: &SimState, op: &Operation, path: &str) -> Response<Body> {
     let elapsed = op.started.elapsed().as_secs_f64();
-    let total = op.finishes.saturating_duration_since(op.started).as_secs_f64();
+    let total = op
+        .finishes
+        .saturating_duration_since(op.started)
+        .as_secs_f64();
     let percent = if op.status == OpStatus::InProgress && total > 0.0 {
         (elapsed / total * 100.0).min(99.0)
     } else {
@@ -291,7 +305,11 @@ pub fn status_poll(state: &SimState, op: &Operation, path: &str) -> Response<Bod
     }
     let mut response = json_response(200, &body);
     if op.status == OpStatus::InProgress {
-        set_header(&mut response, "retry-after", &state.config.retry_after.to_string());
+        set_header(
+            &mut response,
+            "retry-after",
+            &state.config.retry_after.to_string(),
+        );
     }
     response
 }

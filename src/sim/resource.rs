@@ -43,8 +43,15 @@ pub fn etag(seq: u64) -> String {
 fn fake_ip(name: &str, location: &str) -> String {
     let h = format!("{name}/{location}")
         .bytes()
-        .fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
-    format!("20.{}.{}.{}", (h >> 16) & 0xff, (h >> 8) & 0xff, (h & 0xfe).max(4))
+        .fold(2166136261u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(16777619)
+        });
+    format!(
+        "20.{}.{}.{}",
+        (h >> 16) & 0xff,
+        (h >> 8) & 0xff,
+        (h & 0xfe).max(4)
+    )
 }
 
 fn regional_url(name: &str, location: &Location) -> String {
@@ -256,7 +263,12 @@ pub fn normalise(candidate: &mut Value, previous: &Value) {
             .iter()
             .find(|r| r["location"].as_str().map(Location::new).as_ref() == Some(&location))
             .cloned();
-        let fresh = new_region(&name, &location, service_sku.as_str().unwrap_or_default(), 0);
+        let fresh = new_region(
+            &name,
+            &location,
+            service_sku.as_str().unwrap_or_default(),
+            0,
+        );
         region["location"] = json!(location.display_name());
         canonical_sku(&mut region["sku"]);
         for (key, default) in REGION_DEFAULTS {

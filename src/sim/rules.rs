@@ -74,7 +74,10 @@ fn check_units(
     limits: &UnitLimits,
 ) -> Result<i64, ArmError> {
     let Some(capacity) = capacity else {
-        return Err(invalid(format!("The capacity of the SKU '{sku}' must be a number."), target));
+        return Err(invalid(
+            format!("The capacity of the SKU '{sku}' must be a number."),
+            target,
+        ));
     };
     match sku {
         Sku::Consumption if capacity != 0 => Err(invalid(
@@ -104,7 +107,11 @@ fn check_units(
 fn zones_of(value: &Value) -> Vec<String> {
     value
         .as_array()
-        .map(|z| z.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|z| {
+            z.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -124,13 +131,17 @@ fn check_zones(
         Sku::StandardV2 | Sku::PremiumV2 if zones == previous_zones => {}
         Sku::StandardV2 | Sku::PremiumV2 => {
             return Err(invalid(
-                format!("Availability zones of a '{sku}' service can only be set when it is created."),
+                format!(
+                    "Availability zones of a '{sku}' service can only be set when it is created."
+                ),
                 target,
             ));
         }
         _ => {
             return Err(invalid(
-                format!("Availability zones are not supported for SKU '{sku}'. Use the Premium SKU."),
+                format!(
+                    "Availability zones are not supported for SKU '{sku}'. Use the Premium SKU."
+                ),
                 target,
             ));
         }
@@ -162,20 +173,33 @@ pub fn check_change(
         && (!from.can_change_to(to) || from == Sku::Consumption || to == Sku::Consumption)
     {
         return Err(invalid(
-            format!("Updating the SKU of an API Management service from '{from}' to '{to}' is not supported."),
+            format!(
+                "Updating the SKU of an API Management service from '{from}' to '{to}' is not supported."
+            ),
             "sku.name",
         ));
     }
-    let units = check_units(to, candidate["sku"]["capacity"].as_i64(), "sku.capacity", limits)?;
+    let units = check_units(
+        to,
+        candidate["sku"]["capacity"].as_i64(),
+        "sku.capacity",
+        limits,
+    )?;
     let previous_zones = current.map(|c| zones_of(&c["zones"])).unwrap_or_default();
     let zones = zones_of(&candidate["zones"]);
-    let zones_before = if current.is_none() { zones.clone() } else { previous_zones };
+    let zones_before = if current.is_none() {
+        zones.clone()
+    } else {
+        previous_zones
+    };
     check_zones(to, units, &zones, &zones_before, "zones", divisibility)?;
 
     let additional = regions(candidate);
     if !additional.is_empty() && !to.supports_multiple_regions() {
         return Err(invalid(
-            format!("Additional locations are supported only in the Premium SKU; the service is '{to}'."),
+            format!(
+                "Additional locations are supported only in the Premium SKU; the service is '{to}'."
+            ),
             "properties.additionalLocations",
         ));
     }
@@ -192,20 +216,38 @@ pub fn check_change(
         };
         if !seen.insert(location.clone()) {
             return Err(invalid(
-                format!("Location '{}' is listed more than once (the primary location cannot be an additional location).", location.display_name()),
+                format!(
+                    "Location '{}' is listed more than once (the primary location cannot be an additional location).",
+                    location.display_name()
+                ),
                 &format!("{target}.location"),
             ));
         }
         let sku = parse_sku(&region["sku"]["name"], &format!("{target}.sku.name"))?;
         if sku != to {
             return Err(invalid(
-                format!("The SKU of additional location '{}' must be '{to}'.", location.display_name()),
+                format!(
+                    "The SKU of additional location '{}' must be '{to}'.",
+                    location.display_name()
+                ),
                 &format!("{target}.sku.name"),
             ));
         }
-        let units = check_units(sku, region["sku"]["capacity"].as_i64(), &format!("{target}.sku.capacity"), limits)?;
+        let units = check_units(
+            sku,
+            region["sku"]["capacity"].as_i64(),
+            &format!("{target}.sku.capacity"),
+            limits,
+        )?;
         let zones = zones_of(&region["zones"]);
-        check_zones(sku, units, &zones, &zones, &format!("{target}.zones"), divisibility)?;
+        check_zones(
+            sku,
+            units,
+            &zones,
+            &zones,
+            &format!("{target}.zones"),
+            divisibility,
+        )?;
     }
     Ok(())
 }

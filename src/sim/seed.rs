@@ -140,9 +140,12 @@ impl SeedPrincipal {
     pub fn object_id(&self) -> String {
         self.object_id.clone().unwrap_or_else(|| {
             // FNV-1a over the client id: stable across restarts, no extra dependency.
-            let hash = self.client_id.bytes().fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| {
-                (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b)
-            });
+            let hash = self
+                .client_id
+                .bytes()
+                .fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| {
+                    (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b)
+                });
             uuid::Uuid::from_u128(hash).to_string()
         })
     }

@@ -73,7 +73,10 @@ pub async fn serve(
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
@@ -81,42 +84,104 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let bytes = axum::body::to_bytes(Body::new(body), 4 * 1024 * 1024).await;
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or_default().to_string();
-    let query: HashMap<String, String> = url::form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect();
+    let query: HashMap<String, String> = url::form_urlencoded::parse(raw_query.as_bytes())
+        .into_owned()
+        .collect();
     let host = header(&parts.headers, "host");
     let base = host.map_or_else(|| shared.base_url.clone(), |h| format!("https://{h}"));
 
     let Ok(bytes) = bytes else {
-        return Ok(ArmError::bad_request("InvalidRequestContent", "The request body could not be read.").into_response());
+        return Ok(ArmError::bad_request(
+            "InvalidRequestContent",
+            "The request body could not be read.",
+        )
+        .into_response());
     };
     let Ok(mut state) = shared.state.lock() else {
-        return Ok(ArmError::new(500, "InternalServerError", "The simulator state is poisoned.").into_response());
+        return Ok(ArmError::new(
+            500,
+            "InternalServerError",
+            "The simulator state is poisoned.",
+        )
+        .into_response());
     };
     if let Some(admin_path) = path.strip_prefix("/_sim") {
-        return Ok(admin::handle(&mut state, &shared.ca_pem, &parts.method, admin_path, &query, &bytes));
+        return Ok(admin::handle(
+            &mut state,
+            &shared.ca_pem,
+            &parts.method,
+            admin_path,
+            &query,
+            &bytes,
+        ));
     }
 
     let client_request_id = header(&parts.headers, "x-ms-client-request-id");
     let request_id = uuid::Uuid::new_v4().to_string();
-    let correlation = client_request_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let body_json: Option<serde_json::Value> = if matches!(parts.method, Method::PUT | Method::PATCH) {
-        serde_json::from_slice(&bytes).ok()
-    } else {
-        None
-    };
+    let correlation = client_request_id
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let body_json: Option<serde_json::Value> =
+        if matches!(parts.method, Method::PUT | Method::PATCH) {
+            serde_json::from_slice(&bytes).ok()
+        } else {
+            None
+        };
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let auth_config = state.config.auth.clone();
-    let (kind, outcome) = if parts.method == Method::POST && segments.len() == 4 && segments[1..] == ["oauth2", "v2.0", "token"] {
+    let (kind, outcome) = if parts.method == Method::POST
+        && segments.len() == 4
+        && segments[1..] == ["oauth2", "v2.0", "token"]
+    {
         let (response, principal) = state.auth.token_endpoint(&auth_config, segments[0], &bytes);
-        ("token", arm::Outcome { response: Some(response), principal, ..Default::default() })
+        (
+            "token",
+            arm::Outcome {
+                response: Some(response),
+                principal,
+                ..Default::default()
+            },
+        )
     } else if parts.method == Method::GET && path == "/metadata/identity/oauth2/token" {
-        let (response, principal) = state.auth.managed_identity(&auth_config, false, &query, &parts.headers);
-        ("imds", arm::Outcome { response: Some(response), principal, ..Default::default() })
+        let (response, principal) =
+            state
+                .auth
+                .managed_identity(&auth_config, false, &query, &parts.headers);
+        (
+            "imds",
+            arm::Outcome {
+                response: Some(response),
+                principal,
+                ..Default::default()
+            },
+        )
     } else if parts.method == Method::GET && path == "/msi/token" {
-        let (response, principal) = state.auth.managed_identity(&auth_config, true, &query, &parts.headers);
-        ("appService", arm::Outcome { response: Some(response), principal, ..Default::default() })
+        let (response, principal) =
+            state
+                .auth
+                .managed_identity(&auth_config, true, &query, &parts.headers);
+        (
+            "appService",
+            arm::Outcome {
+                response: Some(response),
+                principal,
+                ..Default::default()
+            },
+        )
     } else {
-        let request = ArmRequest { method: &parts.method, path: &path, query: &query, headers: &parts.headers, body: &bytes, base: &base };
-        let kind = if path.to_lowercase().contains("/microsoft.insights/metrics") { "metrics" } else { "arm" };
+        let request = ArmRequest {
+            method: &parts.method,
+            path: &path,
+            query: &query,
+            headers: &parts.headers,
+            body: &bytes,
+            base: &base,
+        };
+        let kind = if path.to_lowercase().contains("/microsoft.insights/metrics") {
+            "metrics"
+        } else {
+            "arm"
+        };
         (kind, arm::handle(&mut state, &request))
     };
 

@@ -85,7 +85,10 @@ impl SimState {
             state.add_resource_group(&seed.subscription, &seed.resource_group);
             let key = ServiceKey::new(&seed.subscription, &seed.resource_group, &seed.name);
             if state.services.contains_key(&key) {
-                return Err(SimError::Seed(format!("service {} is seeded twice", seed.name)));
+                return Err(SimError::Seed(format!(
+                    "service {} is seeded twice",
+                    seed.name
+                )));
             }
             let metrics = MetricValues::from_seed(&seed.metrics)?;
             state.services.insert(

@@ -111,14 +111,29 @@ mod tests {
         let mut t = Throttle::default();
         let now = Instant::now();
         let c = config();
-        assert_eq!(t.take(&c, "s", "p", Kind::Read, now), Decision::Allowed { remaining: 1 });
-        assert_eq!(t.take(&c, "s", "p", Kind::Read, now), Decision::Allowed { remaining: 0 });
-        assert_eq!(t.take(&c, "s", "p", Kind::Read, now), Decision::Throttled { retry_after: 1 });
+        assert_eq!(
+            t.take(&c, "s", "p", Kind::Read, now),
+            Decision::Allowed { remaining: 1 }
+        );
+        assert_eq!(
+            t.take(&c, "s", "p", Kind::Read, now),
+            Decision::Allowed { remaining: 0 }
+        );
+        assert_eq!(
+            t.take(&c, "s", "p", Kind::Read, now),
+            Decision::Throttled { retry_after: 1 }
+        );
         // Early retry: refused again even though half a token has refilled.
         let half = now + Duration::from_millis(500);
-        assert!(matches!(t.take(&c, "s", "p", Kind::Read, half), Decision::Throttled { .. }));
+        assert!(matches!(
+            t.take(&c, "s", "p", Kind::Read, half),
+            Decision::Throttled { .. }
+        ));
         let later = now + Duration::from_secs(1);
-        assert!(matches!(t.take(&c, "s", "p", Kind::Read, later), Decision::Allowed { .. }));
+        assert!(matches!(
+            t.take(&c, "s", "p", Kind::Read, later),
+            Decision::Allowed { .. }
+        ));
     }
 
     #[test]
@@ -126,9 +141,21 @@ mod tests {
         let mut t = Throttle::default();
         let now = Instant::now();
         let c = config();
-        assert!(matches!(t.take(&c, "s", "p", Kind::Write, now), Decision::Allowed { .. }));
-        assert_eq!(t.take(&c, "s", "p", Kind::Write, now), Decision::Throttled { retry_after: 2 });
-        assert!(matches!(t.take(&c, "s", "q", Kind::Write, now), Decision::Allowed { .. }));
-        assert!(matches!(t.take(&c, "s", "p", Kind::Read, now), Decision::Allowed { .. }));
+        assert!(matches!(
+            t.take(&c, "s", "p", Kind::Write, now),
+            Decision::Allowed { .. }
+        ));
+        assert_eq!(
+            t.take(&c, "s", "p", Kind::Write, now),
+            Decision::Throttled { retry_after: 2 }
+        );
+        assert!(matches!(
+            t.take(&c, "s", "q", Kind::Write, now),
+            Decision::Allowed { .. }
+        ));
+        assert!(matches!(
+            t.take(&c, "s", "p", Kind::Read, now),
+            Decision::Allowed { .. }
+        ));
     }
 }

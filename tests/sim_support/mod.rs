@@ -91,7 +91,11 @@ pub fn config() -> SimConfig {
 pub async fn start(config: SimConfig) -> Sim {
     let handle = sim::start(config).await.expect("simulator starts");
     let http = client(handle.ca_pem());
-    let mut sim = Sim { handle, http, token: String::new() };
+    let mut sim = Sim {
+        handle,
+        http,
+        token: String::new(),
+    };
     sim.token = sim.client_secret_token(CLIENT_ID, SECRET).await;
     sim
 }
@@ -101,7 +105,9 @@ pub async fn start_default() -> Sim {
 }
 
 pub fn service_path(rg: &str, name: &str) -> String {
-    format!("/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{name}")
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{name}"
+    )
 }
 
 impl Sim {
@@ -127,19 +133,39 @@ impl Sim {
             .await
             .expect("token request");
         let body: Value = response.json().await.expect("token json");
-        body["access_token"].as_str().unwrap_or_default().to_string()
+        body["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).bearer_auth(&self.token).send().await.expect("GET")
+        self.http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("GET")
     }
 
     pub async fn patch(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.http.patch(self.url(path)).bearer_auth(&self.token).json(body).send().await.expect("PATCH")
+        self.http
+            .patch(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.http.put(self.url(path)).bearer_auth(&self.token).json(body).send().await.expect("PUT")
+        self.http
+            .put(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("PUT")
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
@@ -149,12 +175,18 @@ impl Sim {
     }
 
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.request(method, format!("{}{path}", self.handle.admin_url()));
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.handle.admin_url()));
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.expect("admin request");
-        assert!(response.status().is_success(), "admin {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "admin {path}: {}",
+            response.status()
+        );
         response.json().await.unwrap_or(Value::Null)
     }
 
@@ -198,12 +230,23 @@ impl Sim {
 }
 
 pub fn header(response: &reqwest::Response, name: &str) -> Option<String> {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// The ARM error code of an answer.
 pub async fn error_code(response: reqwest::Response) -> (u16, String, Value) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    (status, body["error"]["code"].as_str().unwrap_or_default().to_string(), body)
+    (
+        status,
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        body,
+    )
 }
