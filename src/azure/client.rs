@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use azure_core::credentials::TokenCredential;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -20,7 +19,7 @@ use super::patch::{CapacityPatch, build_patch_body};
 use super::ratelimit::{Access, RateLimiter};
 use super::retry::parse_retry_after;
 use super::tls::{HttpClientSettings, build_http_client};
-use super::token::TokenCache;
+use super::token::{ArmCredential, TokenCache};
 
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
 const REQUEST_ID: &str = "x-ms-request-id";
@@ -54,12 +53,15 @@ impl ArmClient {
     /// Builds a client for the configuration, authenticating with `credential`.
     pub fn new(
         config: ArmConfig,
-        credential: Arc<dyn TokenCredential>,
+        credential: impl Into<ArmCredential>,
     ) -> Result<Self, AzureError> {
         config.validate()?;
         let http = build_http_client(&HttpClientSettings::from(&config))?;
         let limiter = RateLimiter::new(config.rate_limit);
-        let token = Arc::new(TokenCache::new(credential, config.token_scope.clone()));
+        let token = Arc::new(TokenCache::new(
+            credential.into(),
+            config.token_scope.clone(),
+        ));
         Ok(Self {
             shared: Arc::new(Shared {
                 config,
@@ -72,11 +74,11 @@ impl ArmClient {
 
     /// The same client (HTTP connections, rate limits) with another credential and its own
     /// token cache; for services reached with per-resource credentials.
-    pub fn with_credential(&self, credential: Arc<dyn TokenCredential>) -> Self {
+    pub fn with_credential(&self, credential: impl Into<ArmCredential>) -> Self {
         Self {
             shared: Arc::clone(&self.shared),
             token: Arc::new(TokenCache::new(
-                credential,
+                credential.into(),
                 self.shared.config.token_scope.clone(),
             )),
         }
@@ -85,11 +87,6 @@ impl ArmClient {
     /// The configuration.
     pub fn config(&self) -> &ArmConfig {
         &self.shared.config
-    }
-
-    /// The credential in use.
-    pub fn credential(&self) -> &Arc<dyn TokenCredential> {
-        self.token.credential()
     }
 
     /// The HTTPS client (with the CA bundle); credentials can use it as their transport.
@@ -224,10 +221,13 @@ impl ArmClient {
     }
 
     fn handle_from(&self, answer: &Answer) -> Result<Option<OperationHandle>, AzureError> {
+        // An Azure-AsyncOperation URL equal to the Location URL (as in the 2024-05-01
+        // examples) keeps the Location semantics: 202 while running, then the resource.
         let (url, style) = match (
             header(&answer.headers, ASYNC_OPERATION),
             header(&answer.headers, "location"),
         ) {
+            (Some(url), Some(location)) if url == location => (url, PollStyle::Location),
             (Some(url), _) => (url, PollStyle::AsyncOperation),
             (None, Some(url)) => (url, PollStyle::Location),
             (None, None) => return Ok(None),
@@ -315,10 +315,14 @@ impl ApimApi for ArmClient {
         }
         if (200..300).contains(&code) {
             if answer.body.iter().all(u8::is_ascii_whitespace) {
-                return Ok(match op.style {
-                    PollStyle::AsyncOperation => running(),
-                    PollStyle::Location => PollOutcome::Succeeded(None),
-                });
+                return match op.style {
+                    PollStyle::Location => Ok(PollOutcome::Succeeded(None)),
+                    PollStyle::AsyncOperation => Err(malformed(
+                        Call::PollOperation,
+                        &answer,
+                        "the operation status is empty".into(),
+                    )),
+                };
             }
             let value: Value = serde_json::from_slice(&answer.body).map_err(|e| {
                 malformed(
@@ -332,11 +336,6 @@ impl ApimApi for ArmClient {
                 Some(lro::OperationStatus::Succeeded) => Ok(PollOutcome::Succeeded(None)),
                 Some(lro::OperationStatus::Failed(error)) => Ok(PollOutcome::Failed(error)),
                 Some(lro::OperationStatus::Canceled) => Ok(PollOutcome::Canceled),
-                None if op.style == PollStyle::AsyncOperation => Err(malformed(
-                    Call::PollOperation,
-                    &answer,
-                    "the operation status has no status field".into(),
-                )),
                 None => ServiceResource::from_value(value)
                     .map(|s| PollOutcome::Succeeded(Some(s)))
                     .map_err(|e| parse_error(Call::PollOperation, &answer, e)),
@@ -345,10 +344,11 @@ impl ApimApi for ArmClient {
         // A Location URL answers the operation's own failure with its 4xx; an
         // Azure-AsyncOperation URL's errors only mean that reading the status failed.
         if op.style == PollStyle::Location && matches!(code, 400 | 409 | 410 | 412 | 422) {
-            return Ok(PollOutcome::Failed(AzureErrorBody::from_response(
-                code,
-                &answer.body,
-            )));
+            let error = AzureErrorBody::from_response(code, &answer.body);
+            if error.code.eq_ignore_ascii_case("OperationCanceled") {
+                return Ok(PollOutcome::Canceled);
+            }
+            return Ok(PollOutcome::Failed(error));
         }
         Err(failure(Call::PollOperation, &answer))
     }

@@ -19,6 +19,7 @@ use k8s_openapi::api::core::v1::Secret as KubeSecret;
 use url::Url;
 
 use super::error::AzureError;
+use super::token::ArmCredential;
 
 /// Key names accepted in a credentials Secret: the camelCase name first, then the
 /// environment-variable name.
@@ -115,6 +116,8 @@ pub struct CredentialOptions {
 
 impl CredentialOptions {
     fn client_options(&self) -> ClientOptions {
+        // azure_core's default transport is a reqwest client, which needs a rustls provider.
+        super::tls::install_crypto_provider();
         let mut options = ClientOptions::default();
         if let Some(http) = &self.http_client {
             options.transport = Some(Transport::new(Arc::new(http.clone())));
@@ -132,12 +135,24 @@ fn config_error(what: &str, error: azure_core::Error) -> AzureError {
     AzureError::Config(format!("cannot set up the {what} credential: {error}"))
 }
 
-/// Builds the credential of a source (`None` for [`CredentialSource::None`]).
+/// Builds the credential of a source (`None` for [`CredentialSource::None`]); the client
+/// rebuilds it from the same source after a 401.
 pub fn build_credential(
     source: &CredentialSource,
     options: &CredentialOptions,
-) -> Result<Option<Arc<dyn TokenCredential>>, AzureError> {
-    let credential: Arc<dyn TokenCredential> = match source {
+) -> Result<Option<ArmCredential>, AzureError> {
+    if *source == CredentialSource::None {
+        return Ok(None);
+    }
+    let (source, options) = (source.clone(), options.clone());
+    ArmCredential::rebuildable(Arc::new(move || source_credential(&source, &options))).map(Some)
+}
+
+fn source_credential(
+    source: &CredentialSource,
+    options: &CredentialOptions,
+) -> Result<Arc<dyn TokenCredential>, AzureError> {
+    Ok(match source {
         CredentialSource::WorkloadIdentity {
             client_id,
             tenant_id,
@@ -165,9 +180,12 @@ pub fn build_credential(
             client_id,
             client_secret,
         } => client_secret_credential(tenant_id, client_id, client_secret, options)?,
-        CredentialSource::None => return Ok(None),
-    };
-    Ok(Some(credential))
+        CredentialSource::None => {
+            return Err(AzureError::Config(
+                "no Azure identity is configured".to_string(),
+            ));
+        }
+    })
 }
 
 fn client_secret_credential(
@@ -276,13 +294,13 @@ async fn read_secret(
     Ok((secret.metadata.resource_version, parts))
 }
 
-type CachedSecretCredential = (Option<String>, Arc<dyn TokenCredential>);
+type CachedSecretCredential = (Option<String>, ArmCredential);
 
 /// Hands out credentials per resource, reusing them (and so their token caches) while
 /// nothing changes.
 pub struct CredentialFactory {
     options: CredentialOptions,
-    own: Option<Arc<dyn TokenCredential>>,
+    own: Option<ArmCredential>,
     by_secret: Mutex<HashMap<(String, String), CachedSecretCredential>>,
 }
 
@@ -312,7 +330,7 @@ impl CredentialFactory {
         kube: &kube::Client,
         namespace: &str,
         secret_name: Option<&str>,
-    ) -> Result<Arc<dyn TokenCredential>, AzureError> {
+    ) -> Result<ArmCredential, AzureError> {
         let Some(name) = secret_name else {
             return self.own.clone().ok_or_else(|| {
                 AzureError::Config(
@@ -331,15 +349,18 @@ impl CredentialFactory {
             && version.is_some()
             && *cached_version == version
         {
-            return Ok(Arc::clone(credential));
+            return Ok(credential.clone());
         }
-        let credential = client_secret_credential(
-            &parts.tenant_id,
-            &parts.client_id,
-            &parts.client_secret,
-            &self.options,
-        )?;
-        cache.insert(key, (version, Arc::clone(&credential)));
+        let options = self.options.clone();
+        let credential = ArmCredential::rebuildable(Arc::new(move || {
+            client_secret_credential(
+                &parts.tenant_id,
+                &parts.client_id,
+                &parts.client_secret,
+                &options,
+            )
+        }))?;
+        cache.insert(key, (version, credential.clone()));
         Ok(credential)
     }
 }

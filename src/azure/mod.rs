@@ -33,6 +33,7 @@ pub use model::{ServiceRef, ServiceResource};
 pub use patch::{CapacityPatch, build_patch_body};
 pub use ratelimit::{Rate, RateLimitConfig};
 pub use retry::{RetryAfterBounds, RetryConfig};
+pub use token::{ArmCredential, REFRESH_MARGIN_SECONDS, Rebuild};
 
 /// What the controller needs from Azure. [`ArmClient`] implements it over HTTPS.
 #[async_trait]

@@ -1,6 +1,7 @@
 //! The bearer token of one ARM client: cached, refreshed when it expires within 5 minutes,
 //! and refreshed on demand after a 401.
 
+use std::fmt;
 use std::sync::Arc;
 
 use azure_core::credentials::{AccessToken, TokenCredential};
@@ -12,45 +13,110 @@ use super::error::AzureError;
 /// Tokens are refreshed when they expire within this time.
 pub const REFRESH_MARGIN_SECONDS: i64 = 300;
 
-/// A token cache in front of a credential (the `azure_identity` credentials cache too, but
-/// a custom credential may not).
-#[derive(Debug)]
-pub(crate) struct TokenCache {
+/// Builds a fresh instance of a credential.
+pub type Rebuild = Arc<dyn Fn() -> Result<Arc<dyn TokenCredential>, AzureError> + Send + Sync>;
+
+/// The credential of an ARM client and, when known, how to build a fresh instance of it.
+/// After a 401 the client rebuilds it: the token cache inside `azure_identity` credentials
+/// cannot be bypassed otherwise, and it would hand out the refused token again.
+#[derive(Clone)]
+pub struct ArmCredential {
     credential: Arc<dyn TokenCredential>,
-    scope: String,
-    cached: Mutex<Option<AccessToken>>,
+    rebuild: Option<Rebuild>,
 }
 
-impl TokenCache {
-    pub(crate) fn new(credential: Arc<dyn TokenCredential>, scope: String) -> Self {
+impl fmt::Debug for ArmCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArmCredential")
+            .field("credential", &self.credential)
+            .field("rebuildable", &self.rebuild.is_some())
+            .finish()
+    }
+}
+
+impl ArmCredential {
+    /// A credential that is only asked again after a 401.
+    pub fn new(credential: Arc<dyn TokenCredential>) -> Self {
         Self {
             credential,
-            scope,
-            cached: Mutex::new(None),
+            rebuild: None,
         }
     }
 
-    pub(crate) fn credential(&self) -> &Arc<dyn TokenCredential> {
+    /// A credential built by `rebuild`, which is called again after a 401.
+    pub fn rebuildable(rebuild: Rebuild) -> Result<Self, AzureError> {
+        Ok(Self {
+            credential: rebuild()?,
+            rebuild: Some(rebuild),
+        })
+    }
+
+    /// The credential.
+    pub fn credential(&self) -> &Arc<dyn TokenCredential> {
         &self.credential
+    }
+}
+
+impl From<Arc<dyn TokenCredential>> for ArmCredential {
+    fn from(credential: Arc<dyn TokenCredential>) -> Self {
+        Self::new(credential)
+    }
+}
+
+#[derive(Debug)]
+struct CacheState {
+    credential: Arc<dyn TokenCredential>,
+    token: Option<AccessToken>,
+}
+
+/// A token cache in front of a credential (the `azure_identity` credentials cache too, but
+/// a custom credential may not).
+pub(crate) struct TokenCache {
+    rebuild: Option<Rebuild>,
+    scope: String,
+    state: Mutex<CacheState>,
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCache {
+    pub(crate) fn new(credential: ArmCredential, scope: String) -> Self {
+        Self {
+            rebuild: credential.rebuild,
+            scope,
+            state: Mutex::new(CacheState {
+                credential: credential.credential,
+                token: None,
+            }),
+        }
     }
 
     /// A token valid for at least 5 more minutes when the credential allows; `refresh`
-    /// drops the cached one first (after a 401).
+    /// drops the cached one first and rebuilds the credential when it can (after a 401).
     pub(crate) async fn token(&self, refresh: bool) -> Result<AccessToken, AzureError> {
-        let mut cached = self.cached.lock().await;
+        let mut state = self.state.lock().await;
         if !refresh
-            && let Some(token) = cached.as_ref()
+            && let Some(token) = state.token.as_ref()
             && !needs_refresh(token, OffsetDateTime::now_utc())
         {
             return Ok(token.clone());
         }
-        *cached = None;
-        let token = self
+        state.token = None;
+        if refresh && let Some(rebuild) = &self.rebuild {
+            state.credential = rebuild()?;
+        }
+        let token = state
             .credential
             .get_token(&[self.scope.as_str()], None)
             .await
             .map_err(credential_error)?;
-        *cached = Some(token.clone());
+        state.token = Some(token.clone());
         Ok(token)
     }
 }
