@@ -338,3 +338,44 @@ async fn put_creates_a_service_as_a_long_running_operation() {
     let (status, code, _) = error_code(missing).await;
     assert_eq!((status, code.as_str()), (400, "ValidationError"));
 }
+
+#[tokio::test]
+async fn malformed_requests_get_arm_errors_not_panics() {
+    let sim = start_default().await;
+    let url = sim.url(&format!(
+        "{}?{API}",
+        service_path("rg-payments", "payments-apim")
+    ));
+    let send = |method: reqwest::Method, url: String, body: &'static str| {
+        sim.http
+            .request(method, url)
+            .bearer_auth(&sim.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let cases = [
+        (reqwest::Method::PATCH, url.clone(), "not json", 400, "InvalidRequestContent"),
+        (reqwest::Method::PATCH, url.clone(), "[1, 2]", 400, "InvalidRequestContent"),
+        (reqwest::Method::PATCH, url.clone(), r#"{"sku": "Premium"}"#, 400, "ValidationError"),
+        (reqwest::Method::PATCH, url.clone(), r#"{"sku": {"name": 7, "capacity": "two"}}"#, 400, "InvalidParameters"),
+        (reqwest::Method::DELETE, url.clone(), "", 405, "MethodNotAllowed"),
+        (reqwest::Method::GET, sim.url(&format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/x?{API}")), "", 404, "NotFound"),
+        (reqwest::Method::GET, sim.url(&format!("/subscriptions/{SUB}/providers/Microsoft.ApiManagement/locations/westeurope/operationStatuses/nope?{API}")), "", 404, "OperationNotFound"),
+    ];
+    for (method, url, body, status, code) in cases {
+        let (got, got_code, answer) = error_code(
+            send(method.clone(), url.clone(), body)
+                .await
+                .expect("request"),
+        )
+        .await;
+        assert_eq!(
+            (got, got_code.as_str()),
+            (status, code),
+            "{method} {url} {body}: {answer}"
+        );
+    }
+    let (_, body) = sim.get_json(&url).await;
+    assert_eq!(body["sku"]["capacity"], 1);
+}
