@@ -268,8 +268,7 @@ async fn operation_status_bodies_are_read_leniently_and_retry_after_is_bounded()
 #[tokio::test]
 async fn silence_times_out_and_reads_are_retried() {
     let server = serve(vec![None, None, answer("200 OK", &[], SERVICE)]).await;
-    let client = client(&server);
-    client
+    client(&server)
         .get_service(&service())
         .await
         .expect("third attempt answers");

@@ -4,20 +4,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName};
 use serde_json::Value;
 use tokio::time::Instant;
 use url::Url;
 
 use super::ApimApi;
 use super::config::ArmConfig;
-use super::error::{AzureError, AzureErrorBody, Call, HttpFailure, RequestIds};
+use super::error::{AzureError, AzureErrorBody, Call, RequestIds};
 use super::lro::{self, OperationHandle, PatchOutcome, PollOutcome, PollStyle};
-use super::model::{ParseError, ServiceRef, ServiceResource};
+use super::model::{ServiceRef, ServiceResource};
 use super::patch::{CapacityPatch, build_patch_body};
 use super::ratelimit::{Access, RateLimiter};
-use super::retry::parse_retry_after;
+use super::response::{
+    Answer, error_chain, failure, header, malformed, parse_error, parse_service, retry_after,
+};
 use super::tls::{HttpClientSettings, build_http_client};
 use super::token::{ArmCredential, TokenCache};
 
@@ -39,14 +41,6 @@ struct Shared {
 pub struct ArmClient {
     shared: Arc<Shared>,
     token: Arc<TokenCache>,
-}
-
-/// A response read in full.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    ids: RequestIds,
 }
 
 impl ArmClient {
@@ -352,67 +346,4 @@ impl ApimApi for ArmClient {
         }
         Err(failure(Call::PollOperation, &answer))
     }
-}
-
-fn parse_service(call: Call, answer: &Answer) -> Result<ServiceResource, AzureError> {
-    let mut service =
-        ServiceResource::from_slice(&answer.body).map_err(|e| parse_error(call, answer, e))?;
-    if service.etag.is_none() {
-        service.etag = header(&answer.headers, "etag");
-    }
-    Ok(service)
-}
-
-fn parse_error(call: Call, answer: &Answer, error: ParseError) -> AzureError {
-    match error {
-        ParseError::UnknownSku(sku) => AzureError::UnknownSku {
-            sku,
-            ids: answer.ids.clone(),
-        },
-        ParseError::Malformed(message) => malformed(call, answer, message),
-    }
-}
-
-fn malformed(call: Call, answer: &Answer, message: String) -> AzureError {
-    AzureError::Malformed {
-        call,
-        message: format!("HTTP {}: {message}", answer.status.as_u16()),
-        ids: answer.ids.clone(),
-    }
-}
-
-fn failure(call: Call, answer: &Answer) -> AzureError {
-    let status = answer.status.as_u16();
-    AzureError::from_http(HttpFailure {
-        call,
-        status,
-        error: AzureErrorBody::from_response(status, &answer.body),
-        ids: answer.ids.clone(),
-        retry_after: retry_after(&answer.headers),
-    })
-}
-
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v: &HeaderValue| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    header(headers, "retry-after").and_then(|v| parse_retry_after(&v, jiff::Timestamp::now()))
-}
-
-/// The error and its sources, which name the real cause (refused, certificate, timeout).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        message.push_str(": ");
-        message.push_str(&e.to_string());
-        source = e.source();
-    }
-    message
 }

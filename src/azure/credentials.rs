@@ -164,14 +164,12 @@ fn source_credential(
             client_id: client_id.clone(),
             tenant_id: tenant_id.clone(),
             token_file_path: token_file.clone(),
-            ..Default::default()
         }))
         .map_err(|e| config_error("workload identity", e))?,
         CredentialSource::ManagedIdentity { client_id } => {
             ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions {
                 user_assigned_id: client_id.clone().map(UserAssignedId::ClientId),
                 client_options: options.client_options(),
-                ..Default::default()
             }))
             .map_err(|e| config_error("managed identity", e))?
         }

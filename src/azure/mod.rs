@@ -8,11 +8,13 @@
 pub mod client;
 pub mod config;
 pub mod credentials;
+pub mod envelope;
 pub mod error;
 pub mod lro;
 pub mod model;
 pub mod patch;
 pub mod ratelimit;
+mod response;
 pub mod retry;
 pub mod tls;
 mod token;

@@ -143,7 +143,7 @@ pub(crate) fn credential_error(error: azure_core::Error) -> AzureError {
         current = e.source();
     }
     AzureError::Credential {
-        message: super::error::truncate(&error.to_string(), 1024),
+        message: super::envelope::truncate(&error.to_string(), 1024),
         transient: !terminal,
     }
 }

@@ -8,9 +8,11 @@ use std::time::Duration;
 use apim_capacity::azure::credentials::build_credential;
 use apim_capacity::azure::tls::{HttpClientSettings, build_http_client};
 use apim_capacity::azure::{
-    ApimApi, ArmClient, ArmConfig, ArmCredential, CaBundle, CredentialOptions, CredentialSource,
-    OperationHandle, PollOutcome, RetryAfterBounds, RetryConfig, ServiceRef,
+    ApimApi, ArmClient, ArmConfig, ArmCredential, CaBundle, CapacityPatch, CredentialOptions,
+    CredentialSource, OperationHandle, PatchOutcome, PollOutcome, RetryAfterBounds, RetryConfig,
+    ServiceRef,
 };
+use apim_capacity::domain::Sku;
 use apim_capacity::sim::{self, Seed, SimConfig, SimHandle};
 use serde_json::Value;
 
@@ -227,4 +229,26 @@ impl azure_core::credentials::TokenCredential for StaticToken {
 
 pub fn static_credential() -> ArmCredential {
     ArmCredential::new(Arc::new(StaticToken))
+}
+
+/// A single-region target.
+pub fn units((sku, primary_units): (Sku, u32)) -> CapacityPatch {
+    CapacityPatch {
+        sku,
+        primary_units,
+        additional: vec![],
+    }
+}
+
+/// Scales payments-apim (Standard) and returns the operation handle.
+pub async fn scale_payments(client: &ArmClient, to: u32) -> OperationHandle {
+    let current = client.get_service(&payments()).await.expect("GET");
+    match client
+        .patch_capacity(&payments(), &current, &units((Sku::Standard, to)))
+        .await
+        .expect("PATCH")
+    {
+        PatchOutcome::Started(handle) => handle,
+        PatchOutcome::Done(_) => panic!("a unit change is a long-running operation"),
+    }
 }
