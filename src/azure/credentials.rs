@@ -35,17 +35,26 @@ pub enum CredentialSource {
     /// AKS workload identity. `None` fields come from `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`
     /// and `AZURE_FEDERATED_TOKEN_FILE`; the authority from `AZURE_AUTHORITY_HOST`.
     WorkloadIdentity {
+        /// The client id of the federated identity (`AZURE_CLIENT_ID`).
         client_id: Option<String>,
+        /// The tenant id (`AZURE_TENANT_ID`).
         tenant_id: Option<String>,
+        /// The projected service-account token (`AZURE_FEDERATED_TOKEN_FILE`).
         token_file: Option<PathBuf>,
     },
     /// Managed identity: IMDS, or `IDENTITY_ENDPOINT` + `IDENTITY_HEADER` when set.
     /// `client_id` selects a user-assigned identity.
-    ManagedIdentity { client_id: Option<String> },
+    ManagedIdentity {
+        /// The client id of a user-assigned identity; `None` for the system-assigned one.
+        client_id: Option<String>,
+    },
     /// A service principal with a client secret given to the operator itself.
     ClientSecret {
+        /// The tenant id.
         tenant_id: String,
+        /// The client (application) id.
         client_id: String,
+        /// The client secret (never printed).
         client_secret: String,
     },
     /// No identity of its own: every resource must name a Secret.

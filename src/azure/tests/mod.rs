@@ -10,6 +10,7 @@ mod parse;
 mod patch;
 mod ratelimit;
 mod retry;
+mod token;
 
 use serde_json::{Value, json};
 
