@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::sim::SimArgs;
+
 /// Keeps the capacity of Azure API Management services where an ApimCapacity resource says.
 #[derive(Debug, Parser)]
 #[command(name = "apimcap", version, about, long_about = None)]
@@ -14,4 +16,7 @@ pub struct Cli {
 pub enum Command {
     /// Print the ApimCapacity CustomResourceDefinition as YAML.
     Crd,
+    /// Run an HTTPS simulator of Azure Resource Manager, Entra ID and Azure Monitor for API
+    /// Management services, seeded from a file.
+    Sim(Box<SimArgs>),
 }

@@ -2,6 +2,9 @@
 //! `ApimCapacity` resource says it should be.
 
 pub mod api;
+pub mod azure;
 pub mod cli;
 pub mod domain;
 pub mod plan;
+pub mod sim;
+pub mod telemetry;

@@ -14,6 +14,13 @@ fn main() -> anyhow::Result<()> {
                 .write_all(yaml.as_bytes())
                 .context("writing the CRD to stdout")?;
         }
+        Command::Sim(args) => {
+            apim_capacity::telemetry::init(apim_capacity::telemetry::LogFormat::Text);
+            tokio::runtime::Runtime::new()
+                .context("starting the async runtime")?
+                .block_on(apim_capacity::sim::run(*args))
+                .context("the simulator stopped")?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,349 @@
+//! The ARM implementation of [`ApimApi`]: requests with ids, token, rate limit and retries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName};
+use serde_json::Value;
+use tokio::time::Instant;
+use url::Url;
+
+use super::ApimApi;
+use super::config::ArmConfig;
+use super::error::{AzureError, AzureErrorBody, Call, RequestIds};
+use super::lro::{self, OperationHandle, PatchOutcome, PollOutcome, PollStyle};
+use super::model::{ServiceRef, ServiceResource};
+use super::patch::{CapacityPatch, build_patch_body};
+use super::ratelimit::{Access, RateLimiter};
+use super::response::{
+    Answer, error_chain, failure, header, malformed, parse_error, parse_service, retry_after,
+};
+use super::tls::{HttpClientSettings, build_http_client};
+use super::token::{ArmCredential, TokenCache};
+
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
+const REQUEST_ID: &str = "x-ms-request-id";
+const CORRELATION_ID: &str = "x-ms-correlation-request-id";
+const ASYNC_OPERATION: &str = "azure-asyncoperation";
+
+/// What the client shares between the clones made for other credentials.
+#[derive(Debug)]
+struct Shared {
+    config: ArmConfig,
+    http: reqwest::Client,
+    limiter: RateLimiter,
+}
+
+/// The Azure Resource Manager client for API Management services.
+#[derive(Debug, Clone)]
+pub struct ArmClient {
+    shared: Arc<Shared>,
+    token: Arc<TokenCache>,
+}
+
+impl ArmClient {
+    /// Builds a client for the configuration, authenticating with `credential`.
+    pub fn new(
+        config: ArmConfig,
+        credential: impl Into<ArmCredential>,
+    ) -> Result<Self, AzureError> {
+        config.validate()?;
+        let http = build_http_client(&HttpClientSettings::from(&config))?;
+        let limiter = RateLimiter::new(config.rate_limit);
+        let token = Arc::new(TokenCache::new(
+            credential.into(),
+            config.token_scope.clone(),
+        ));
+        Ok(Self {
+            shared: Arc::new(Shared {
+                config,
+                http,
+                limiter,
+            }),
+            token,
+        })
+    }
+
+    /// The same client (HTTP connections, rate limits) with another credential and its own
+    /// token cache; for services reached with per-resource credentials.
+    pub fn with_credential(&self, credential: impl Into<ArmCredential>) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            token: Arc::new(TokenCache::new(
+                credential.into(),
+                self.shared.config.token_scope.clone(),
+            )),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ArmConfig {
+        &self.shared.config
+    }
+
+    /// The HTTPS client (with the CA bundle); credentials can use it as their transport.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.shared.http
+    }
+
+    fn service_url(&self, service: &ServiceRef) -> Result<Url, AzureError> {
+        service.validate().map_err(AzureError::Config)?;
+        let mut url = self.shared.config.base_url.clone();
+        url.path_segments_mut()
+            .map_err(|()| AzureError::Config("the ARM endpoint cannot have a path".into()))?
+            .pop_if_empty()
+            .extend([
+                "subscriptions",
+                &service.subscription_id,
+                "resourceGroups",
+                &service.resource_group,
+                "providers",
+                "Microsoft.ApiManagement",
+                "service",
+                &service.name,
+            ]);
+        url.query_pairs_mut()
+            .append_pair("api-version", &self.shared.config.api_version);
+        Ok(url)
+    }
+
+    /// Sends one logical call: rate limit, token, ids, one refresh after a 401, and retries
+    /// of 429/5xx (and of connection errors and timeouts for reads) within the budget.
+    async fn send(
+        &self,
+        call: Call,
+        method: Method,
+        url: &Url,
+        subscription: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, AzureError> {
+        let access = if method == Method::GET {
+            Access::Read
+        } else {
+            Access::Write
+        };
+        let retry = self.shared.config.retry;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        let mut refresh = false;
+        loop {
+            attempt += 1;
+            self.shared.limiter.acquire(subscription, access).await;
+            let token = self.token.token(refresh).await?;
+            refresh = false;
+            let client_request_id = uuid::Uuid::new_v4().to_string();
+            let mut request = self
+                .shared
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(token.token.secret())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .header(CLIENT_REQUEST_ID, client_request_id.as_str());
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let mut ids = RequestIds {
+                client_request_id,
+                ..RequestIds::default()
+            };
+            let outcome = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    ids.request_id = header(&headers, REQUEST_ID);
+                    ids.correlation_request_id = header(&headers, CORRELATION_ID);
+                    response
+                        .bytes()
+                        .await
+                        .map(|body| (status, headers, body.to_vec()))
+                }
+                Err(e) => Err(e),
+            };
+            let (status, headers, body) = match outcome {
+                Ok(answer) => answer,
+                Err(e) => {
+                    let message = error_chain(&e);
+                    tracing::debug!(?call, %method, path = url.path(), attempt,
+                        client_request_id = %ids.client_request_id, error = %message, "ARM request failed");
+                    let error = if e.is_timeout() {
+                        AzureError::Timeout { call, message, ids }
+                    } else {
+                        AzureError::Connection { call, message, ids }
+                    };
+                    let wait = retry.next_wait(attempt, started.elapsed(), None, &mut rand::rng());
+                    if access == Access::Read
+                        && let Some(wait) = wait
+                    {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(error);
+                }
+            };
+            tracing::debug!(?call, %method, path = url.path(), status = status.as_u16(), attempt,
+                client_request_id = %ids.client_request_id,
+                request_id = ids.request_id.as_deref().unwrap_or(""),
+                correlation_request_id = ids.correlation_request_id.as_deref().unwrap_or(""),
+                "ARM request");
+            let code = status.as_u16();
+            if code == 401 && !refreshed {
+                refreshed = true;
+                refresh = true;
+                attempt -= 1;
+                continue;
+            }
+            if code == 429 || (500..600).contains(&code) {
+                let retry_after = retry_after(&headers);
+                let wait =
+                    retry.next_wait(attempt, started.elapsed(), retry_after, &mut rand::rng());
+                if let Some(wait) = wait {
+                    tracing::debug!(?call, status = code, ?wait, "retrying ARM request");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            return Ok(Answer {
+                status,
+                headers,
+                body,
+                ids,
+            });
+        }
+    }
+
+    fn handle_from(&self, answer: &Answer) -> Result<Option<OperationHandle>, AzureError> {
+        // An Azure-AsyncOperation URL equal to the Location URL (as in the 2024-05-01
+        // examples) keeps the Location semantics: 202 while running, then the resource.
+        let (url, style) = match (
+            header(&answer.headers, ASYNC_OPERATION),
+            header(&answer.headers, "location"),
+        ) {
+            (Some(url), Some(location)) if url == location => (url, PollStyle::Location),
+            (Some(url), _) => (url, PollStyle::AsyncOperation),
+            (None, Some(url)) => (url, PollStyle::Location),
+            (None, None) => return Ok(None),
+        };
+        lro::validate_operation_url(&url, &self.shared.config.base_url)?;
+        Ok(Some(OperationHandle {
+            url,
+            style,
+            retry_after: self.poll_wait(&answer.headers),
+            started_at: jiff::Timestamp::now(),
+        }))
+    }
+
+    fn poll_wait(&self, headers: &HeaderMap) -> Duration {
+        self.shared.config.retry_after.apply(retry_after(headers))
+    }
+}
+
+#[async_trait]
+impl ApimApi for ArmClient {
+    async fn get_service(&self, service: &ServiceRef) -> Result<ServiceResource, AzureError> {
+        let url = self.service_url(service)?;
+        let answer = self
+            .send(
+                Call::GetService,
+                Method::GET,
+                &url,
+                &service.subscription_id,
+                None,
+            )
+            .await?;
+        match answer.status.as_u16() {
+            200 => parse_service(Call::GetService, &answer),
+            _ => Err(failure(Call::GetService, &answer)),
+        }
+    }
+
+    async fn patch_capacity(
+        &self,
+        service: &ServiceRef,
+        current: &ServiceResource,
+        target: &CapacityPatch,
+    ) -> Result<PatchOutcome, AzureError> {
+        let Some(body) = build_patch_body(current, target)? else {
+            return Ok(PatchOutcome::Done(current.clone()));
+        };
+        let url = self.service_url(service)?;
+        let answer = self
+            .send(
+                Call::PatchCapacity,
+                Method::PATCH,
+                &url,
+                &service.subscription_id,
+                Some(&body),
+            )
+            .await?;
+        match answer.status.as_u16() {
+            200 => parse_service(Call::PatchCapacity, &answer).map(PatchOutcome::Done),
+            201..=299 => match self.handle_from(&answer)? {
+                Some(handle) => Ok(PatchOutcome::Started(handle)),
+                None if !answer.body.is_empty() => {
+                    parse_service(Call::PatchCapacity, &answer).map(PatchOutcome::Done)
+                }
+                None => Err(AzureError::MissingOperationUrl {
+                    status: answer.status.as_u16(),
+                    ids: answer.ids,
+                }),
+            },
+            _ => Err(failure(Call::PatchCapacity, &answer)),
+        }
+    }
+
+    async fn poll_operation(&self, op: &OperationHandle) -> Result<PollOutcome, AzureError> {
+        let url = lro::validate_operation_url(&op.url, &self.shared.config.base_url)?;
+        let subscription = lro::subscription_of(&url).unwrap_or_default();
+        let answer = self
+            .send(Call::PollOperation, Method::GET, &url, &subscription, None)
+            .await?;
+        let code = answer.status.as_u16();
+        let running = || PollOutcome::Running {
+            retry_after: self.poll_wait(&answer.headers),
+        };
+        if code == 202 {
+            return Ok(running());
+        }
+        if (200..300).contains(&code) {
+            if answer.body.iter().all(u8::is_ascii_whitespace) {
+                return match op.style {
+                    PollStyle::Location => Ok(PollOutcome::Succeeded(None)),
+                    PollStyle::AsyncOperation => Err(malformed(
+                        Call::PollOperation,
+                        &answer,
+                        "the operation status is empty".into(),
+                    )),
+                };
+            }
+            let value: Value = serde_json::from_slice(&answer.body).map_err(|e| {
+                malformed(
+                    Call::PollOperation,
+                    &answer,
+                    format!("the body is not JSON: {e}"),
+                )
+            })?;
+            return match lro::operation_status(&value) {
+                Some(lro::OperationStatus::Running) => Ok(running()),
+                Some(lro::OperationStatus::Succeeded) => Ok(PollOutcome::Succeeded(None)),
+                Some(lro::OperationStatus::Failed(error)) => Ok(PollOutcome::Failed(error)),
+                Some(lro::OperationStatus::Canceled) => Ok(PollOutcome::Canceled),
+                None => ServiceResource::from_value(value)
+                    .map(|s| PollOutcome::Succeeded(Some(s)))
+                    .map_err(|e| parse_error(Call::PollOperation, &answer, e)),
+            };
+        }
+        // A Location URL answers the operation's own failure with its 4xx; an
+        // Azure-AsyncOperation URL's errors only mean that reading the status failed.
+        if op.style == PollStyle::Location && matches!(code, 400 | 409 | 410 | 412 | 422) {
+            let error = AzureErrorBody::from_response(code, &answer.body);
+            if error.code.eq_ignore_ascii_case("OperationCanceled") {
+                return Ok(PollOutcome::Canceled);
+            }
+            return Ok(PollOutcome::Failed(error));
+        }
+        Err(failure(Call::PollOperation, &answer))
+    }
+}

@@ -1,0 +1,112 @@
+//! Azure's error envelope and the request ids every error carries.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Azure's error envelope `{"error": {code, message, target, details, additionalInfo}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AzureErrorBody {
+    /// Azure's error code, e.g. `InvalidParameters`.
+    #[serde(deserialize_with = "lenient_string")]
+    pub code: String,
+    /// Azure's message, verbatim.
+    #[serde(deserialize_with = "lenient_string")]
+    pub message: String,
+    /// The field the error is about, when Azure names one.
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub target: Option<String>,
+    /// Nested errors.
+    #[serde(deserialize_with = "lenient_details")]
+    pub details: Vec<AzureErrorBody>,
+    /// Additional information, kept as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional_info: Option<Value>,
+}
+
+fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+fn lenient_opt_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) if !s.is_empty() => Some(s),
+        Value::String(_) | Value::Null => None,
+        other => Some(other.to_string()),
+    })
+}
+
+fn lenient_details<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<AzureErrorBody>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+impl AzureErrorBody {
+    /// Parses an error response body: the ARM envelope, a bare error object, or anything
+    /// else (kept as the message, shortened).
+    pub fn from_response(status: u16, body: &[u8]) -> Self {
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        let inner = parsed.as_ref().and_then(|v| match v.get("error") {
+            Some(e @ Value::Object(_)) => Some(e.clone()),
+            _ if v.get("code").is_some() => Some(v.clone()),
+            _ => None,
+        });
+        let mut parsed_body = inner
+            .and_then(|e| serde_json::from_value::<AzureErrorBody>(e).ok())
+            .unwrap_or_default();
+        if parsed_body.code.is_empty() {
+            parsed_body.code = format!("HttpStatus{status}");
+        }
+        if parsed_body.message.is_empty() {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            parsed_body.message = if text.is_empty() {
+                format!("HTTP {status} with no error body")
+            } else {
+                truncate(text, 512)
+            };
+        }
+        parsed_body
+    }
+
+    pub(crate) fn target_suffix(&self) -> String {
+        self.target
+            .as_deref()
+            .map(|t| format!(" (target {t})"))
+            .unwrap_or_default()
+    }
+}
+
+/// Shortens text to at most `max` bytes on a character boundary.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// The ids Azure support asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestIds {
+    /// Our `x-ms-client-request-id`.
+    pub client_request_id: String,
+    /// ARM's `x-ms-request-id`.
+    pub request_id: Option<String>,
+    /// ARM's `x-ms-correlation-request-id`.
+    pub correlation_request_id: Option<String>,
+}

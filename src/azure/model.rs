@@ -1,0 +1,228 @@
+//! The service resource as ARM returns it, parsed leniently into domain values while the
+//! raw JSON is kept so a patch can preserve every field of the regions it keeps.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::{LiveRegion, LiveService, Location, ProvisioningState, Sku};
+
+/// Which API Management service: subscription, resource group and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceRef {
+    /// The subscription id (a GUID).
+    pub subscription_id: String,
+    /// The resource group name (compared case-insensitively by Azure).
+    pub resource_group: String,
+    /// The service name.
+    pub name: String,
+}
+
+impl ServiceRef {
+    /// Builds a reference.
+    pub fn new(
+        subscription_id: impl Into<String>,
+        resource_group: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            subscription_id: subscription_id.into(),
+            resource_group: resource_group.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The ARM resource id,
+    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{name}`.
+    pub fn resource_id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ApiManagement/service/{}",
+            self.subscription_id, self.resource_group, self.name
+        )
+    }
+
+    /// Whether any part is empty or holds a character that cannot be in a path segment.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        for (what, value) in [
+            ("subscription id", &self.subscription_id),
+            ("resource group", &self.resource_group),
+            ("service name", &self.name),
+        ] {
+            if value.trim().is_empty() {
+                return Err(format!("the {what} is empty"));
+            }
+            if value.contains(['/', '?', '#', '%']) || value.chars().any(char::is_control) {
+                return Err(format!("the {what} {value:?} has characters not allowed"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ServiceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}",
+            self.subscription_id, self.resource_group, self.name
+        )
+    }
+}
+
+/// The service as ARM returned it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceResource {
+    /// The parsed, normalised view.
+    pub live: LiveService,
+    /// The `etag` of the body (or the `ETag` header).
+    pub etag: Option<String>,
+    raw: Value,
+}
+
+/// Why a body is not a service resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// The body is not JSON or misses a required field.
+    Malformed(String),
+    /// `sku.name` is not a known tier.
+    UnknownSku(String),
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::Malformed(m) => f.write_str(m),
+            ParseError::UnknownSku(s) => write!(f, "unknown tier {s:?}"),
+        }
+    }
+}
+
+impl ServiceResource {
+    /// Parses a response body.
+    pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| ParseError::Malformed(format!("the body is not JSON: {e}")))?;
+        Self::from_value(value)
+    }
+
+    /// Parses a service resource from JSON, tolerating nulls, empty strings, unknown fields
+    /// and display-name locations.
+    pub fn from_value(raw: Value) -> Result<Self, ParseError> {
+        if !raw.is_object() {
+            return Err(ParseError::Malformed(
+                "the body is not a JSON object".to_string(),
+            ));
+        }
+        let id = text(raw.get("id")).unwrap_or_default();
+        let location = text(raw.get("location"))
+            .map(|l| Location::new(&l))
+            .filter(|l| !l.is_empty())
+            .ok_or_else(|| ParseError::Malformed("the service has no location".to_string()))?;
+        let sku_value = raw
+            .get("sku")
+            .filter(|s| s.is_object())
+            .ok_or_else(|| ParseError::Malformed("the service has no sku".to_string()))?;
+        let sku_name = text(sku_value.get("name"))
+            .ok_or_else(|| ParseError::Malformed("the service has no sku.name".to_string()))?;
+        let sku: Sku = sku_name
+            .parse()
+            .map_err(|_| ParseError::UnknownSku(sku_name.clone()))?;
+        let primary_units = units(sku_value.get("capacity"), "sku.capacity")?;
+        let properties = raw.get("properties").filter(|p| p.is_object());
+        let prop = |name: &str| properties.and_then(|p| p.get(name));
+
+        let mut regions = vec![LiveRegion {
+            location,
+            units: primary_units,
+            primary: true,
+            zones: zones(raw.get("zones")),
+        }];
+        for (index, entry) in array(prop("additionalLocations")).iter().enumerate() {
+            let location = text(entry.get("location"))
+                .map(|l| Location::new(&l))
+                .filter(|l| !l.is_empty())
+                .ok_or_else(|| {
+                    ParseError::Malformed(format!("additionalLocations[{index}] has no location"))
+                })?;
+            let capacity = entry.get("sku").and_then(|s| s.get("capacity"));
+            let what = format!("additionalLocations[{index}].sku.capacity");
+            regions.push(LiveRegion {
+                location,
+                units: units(capacity, &what)?,
+                primary: false,
+                zones: zones(entry.get("zones")),
+            });
+        }
+
+        let provisioning_state = text(prop("provisioningState"))
+            .map(|s| ProvisioningState::parse(&s))
+            .unwrap_or_else(|| ProvisioningState::Other(String::new()));
+        let target_provisioning_state = text(prop("targetProvisioningState"));
+        let etag = text(raw.get("etag"));
+        Ok(Self {
+            live: LiveService {
+                id,
+                sku,
+                regions,
+                provisioning_state,
+                target_provisioning_state,
+            },
+            etag,
+            raw,
+        })
+    }
+
+    /// The JSON as ARM sent it.
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+
+    /// The raw `additionalLocations` entry of a region, when the service runs there.
+    pub fn additional_location_raw(&self, location: &Location) -> Option<&Value> {
+        array(
+            self.raw
+                .get("properties")
+                .and_then(|p| p.get("additionalLocations")),
+        )
+        .iter()
+        .find(|entry| text(entry.get("location")).is_some_and(|l| &Location::new(&l) == location))
+    }
+}
+
+/// A non-empty string value; numbers are accepted as text.
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The items of an array value; null or absent is empty.
+fn array(value: Option<&Value>) -> &[Value] {
+    match value {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    }
+}
+
+fn zones(value: Option<&Value>) -> Vec<String> {
+    array(value).iter().filter_map(|z| text(Some(z))).collect()
+}
+
+/// A unit count: a non-negative integer or its text; null or absent is 0.
+fn units(value: Option<&Value>, what: &str) -> Result<u32, ParseError> {
+    let bad = || ParseError::Malformed(format!("{what} is not a unit count"));
+    match value {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(bad),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(0),
+        Some(Value::String(s)) => s.trim().parse().map_err(|_| bad()),
+        Some(_) => Err(bad()),
+    }
+}

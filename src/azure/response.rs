@@ -1,0 +1,81 @@
+//! Reading ARM answers: service bodies, error envelopes, headers.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use super::error::{AzureError, AzureErrorBody, Call, HttpFailure, RequestIds};
+use super::model::{ParseError, ServiceResource};
+use super::retry::parse_retry_after;
+
+/// A response read in full.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+    pub(crate) ids: RequestIds,
+}
+
+pub(crate) fn parse_service(call: Call, answer: &Answer) -> Result<ServiceResource, AzureError> {
+    let mut service =
+        ServiceResource::from_slice(&answer.body).map_err(|e| parse_error(call, answer, e))?;
+    if service.etag.is_none() {
+        service.etag = header(&answer.headers, "etag");
+    }
+    Ok(service)
+}
+
+pub(crate) fn parse_error(call: Call, answer: &Answer, error: ParseError) -> AzureError {
+    match error {
+        ParseError::UnknownSku(sku) => AzureError::UnknownSku {
+            sku,
+            ids: answer.ids.clone(),
+        },
+        ParseError::Malformed(message) => malformed(call, answer, message),
+    }
+}
+
+pub(crate) fn malformed(call: Call, answer: &Answer, message: String) -> AzureError {
+    AzureError::Malformed {
+        call,
+        message: format!("HTTP {}: {message}", answer.status.as_u16()),
+        ids: answer.ids.clone(),
+    }
+}
+
+pub(crate) fn failure(call: Call, answer: &Answer) -> AzureError {
+    let status = answer.status.as_u16();
+    AzureError::from_http(HttpFailure {
+        call,
+        status,
+        error: AzureErrorBody::from_response(status, &answer.body),
+        ids: answer.ids.clone(),
+        retry_after: retry_after(&answer.headers),
+    })
+}
+
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    header(headers, "retry-after").and_then(|v| parse_retry_after(&v, jiff::Timestamp::now()))
+}
+
+/// The error and its sources, which name the real cause (refused, certificate, timeout).
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        message.push_str(": ");
+        message.push_str(&e.to_string());
+        source = e.source();
+    }
+    message
+}

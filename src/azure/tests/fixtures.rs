@@ -1,0 +1,100 @@
+//! Every example of the 2024-05-01 specs in `/work/shared/fixtures/arm/2024-05-01/` (when
+//! that folder exists): each response body that is a service must parse.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::azure::error::AzureErrorBody;
+use crate::azure::lro::{OperationStatus, operation_status};
+use crate::azure::model::ServiceResource;
+
+const FIXTURES: &str = "/work/shared/fixtures/arm/2024-05-01";
+
+fn is_service(body: &Value) -> bool {
+    body.get("sku").is_some() && body.get("location").is_some()
+}
+
+#[test]
+fn every_service_body_in_the_azure_examples_parses() {
+    let dir = Path::new(FIXTURES);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        eprintln!("skipped: {FIXTURES} is absent");
+        return;
+    };
+    let mut parsed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("fixture readable");
+        let json: Value = serde_json::from_str(&text).expect("fixture is JSON");
+        if json.get("swagger").is_some() {
+            // The swagger files: check that the definitions this client relies on exist.
+            if let Some(defs) = json.get("definitions")
+                && defs.get("AdditionalLocation").is_some()
+            {
+                let props = &defs["AdditionalLocation"]["properties"];
+                for field in ["location", "sku", "zones", "gatewayRegionalUrl"] {
+                    assert!(props.get(field).is_some(), "AdditionalLocation.{field}");
+                }
+            }
+            continue;
+        }
+        let Some(responses) = json.get("responses").and_then(Value::as_object) else {
+            continue;
+        };
+        for (status, response) in responses {
+            let Some(body) = response.get("body") else {
+                continue;
+            };
+            let mut bodies = vec![body];
+            if let Some(items) = body.get("value").and_then(Value::as_array) {
+                bodies.extend(items.iter());
+            }
+            for body in bodies.into_iter().filter(|b| is_service(b)) {
+                let service = ServiceResource::from_value(body.clone()).unwrap_or_else(|e| {
+                    panic!("{} {status}: {e}", path.display());
+                });
+                assert!(service.live.primary().is_some());
+                parsed += 1;
+            }
+            if body.get("status").is_some() {
+                assert!(matches!(
+                    operation_status(body),
+                    Some(OperationStatus::Running)
+                ));
+            }
+        }
+    }
+    assert!(parsed >= 10, "only {parsed} service bodies found");
+}
+
+#[test]
+fn the_get_example_has_the_expected_regions() {
+    let path = Path::new(FIXTURES).join("ApiManagementServiceGetService.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    };
+    let json: Value = serde_json::from_str(&text).expect("JSON");
+    let service = ServiceResource::from_value(json["responses"]["200"]["body"].clone())
+        .expect("the GET example parses");
+    let regions: Vec<(&str, u32, bool)> = service
+        .live
+        .regions
+        .iter()
+        .map(|r| (r.location.as_str(), r.units, r.primary))
+        .collect();
+    assert_eq!(regions, vec![("eastus", 1, true), ("eastus2", 1, false)]);
+    assert!(!service.live.is_busy());
+}
+
+#[test]
+fn an_error_body_of_arm_shape_parses() {
+    let body = br#"{"error":{"code":"InvalidParameters","message":"For Consumption SKU Type capacity must be specified as 0.","target":"sku"}}"#;
+    let error = AzureErrorBody::from_response(400, body);
+    assert_eq!(error.code, "InvalidParameters");
+    assert_eq!(error.target.as_deref(), Some("sku"));
+}
