@@ -70,6 +70,27 @@ pub struct RunArgs {
     #[arg(long, default_value = "0.0.0.0:8080")]
     pub metrics_addr: std::net::SocketAddr,
 
+    /// Elect a leader with a Lease so that only one replica reconciles.
+    #[arg(long)]
+    pub leader_elect: bool,
+
+    /// Name of the Lease used for leader election.
+    #[arg(long, default_value = "apim-capacity-operator")]
+    pub lease_name: String,
+
+    /// Namespace of the Lease (the operator's own namespace).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pub lease_namespace: String,
+
+    /// How long a leader's Lease stays valid without renewal; a standby takes over after it.
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub lease_duration: std::time::Duration,
+
+    /// YAML file mapping namespaces to the Azure scopes they may target; without it every
+    /// namespace may target any service.
+    #[arg(long, env = "APIMCAP_NAMESPACE_POLICY")]
+    pub namespace_policy: Option<std::path::PathBuf>,
+
     /// Log format; default: text on a terminal, JSON otherwise.
     #[arg(long, value_enum)]
     pub log_format: Option<crate::telemetry::LogFormat>,

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod http;
 pub mod metrics;
 pub mod plan;
+pub mod policy;
 pub mod sim;
 pub mod status;
 pub mod telemetry;

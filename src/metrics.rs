@@ -25,6 +25,13 @@ struct KindLabel {
     kind: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    /// The HTTP status code, or `none` when no answer came.
+    code: String,
+}
+
 /// The operator's metrics and their registry.
 pub struct Metrics {
     registry: Registry,
@@ -34,6 +41,8 @@ pub struct Metrics {
     operation_duration: Family<KindLabel, Histogram>,
     drift_detected: Counter,
     leader: Gauge,
+    azure_requests: Family<RequestLabels, Counter>,
+    azure_throttled: Counter,
     in_flight: Mutex<HashSet<ObjectRef<ApimCapacity>>>,
 }
 
@@ -78,8 +87,22 @@ impl Default for Metrics {
             "1 while this process is the leader that reconciles, else 0",
             leader.clone(),
         );
+        let azure_requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "azure_requests",
+            "Azure Resource Manager requests by HTTP method and status code",
+            azure_requests.clone(),
+        );
+        let azure_throttled = Counter::default();
+        registry.register(
+            "azure_throttled",
+            "Azure Resource Manager answers 429 (throttled)",
+            azure_throttled.clone(),
+        );
         Metrics {
             registry,
+            azure_requests,
+            azure_throttled,
             reconciles,
             reconcile_duration,
             operations_in_flight,
@@ -142,6 +165,25 @@ impl Metrics {
     }
 }
 
+impl crate::azure::RequestObserver for Metrics {
+    fn observe(&self, method: &str, status: Option<u16>) {
+        let method = match method {
+            "GET" | "PATCH" | "PUT" | "POST" | "DELETE" => method,
+            _ => "OTHER",
+        };
+        let code = status.map_or_else(|| "none".to_string(), |c| c.to_string());
+        self.azure_requests
+            .get_or_create(&RequestLabels {
+                method: method.to_string(),
+                code,
+            })
+            .inc();
+        if status == Some(429) {
+            self.azure_throttled.inc();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +207,24 @@ mod tests {
             text.contains("apimcap_operation_duration_seconds_count{kind=\"Scale\"} 1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn azure_requests_are_counted_by_method_and_code() {
+        use crate::azure::RequestObserver;
+        let metrics = Metrics::default();
+        metrics.observe("GET", Some(200));
+        metrics.observe("PATCH", Some(429));
+        metrics.observe("GET", None);
+        let text = metrics.encode();
+        assert!(
+            text.contains("apimcap_azure_requests_total{method=\"GET\",code=\"200\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("apimcap_azure_requests_total{method=\"GET\",code=\"none\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("apimcap_azure_throttled_total 1"), "{text}");
     }
 }

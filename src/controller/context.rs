@@ -46,6 +46,10 @@ pub struct Context {
     /// This process's name in Events (the pod name in a cluster).
     pub instance: String,
     pub metrics: std::sync::Arc<Metrics>,
+    /// Which Azure scopes each namespace may target; `None` allows everything.
+    pub policy: Option<crate::policy::NamespacePolicy>,
+    /// Readiness, for permission problems found while reconciling.
+    pub health: crate::http::Health,
     /// Every ApimCapacity the controller sees (for "one service, one manager").
     pub store: Store<ApimCapacity>,
     /// Observed operation durations, for expected completion times.
@@ -67,8 +71,12 @@ impl Context {
         instance: String,
         metrics: std::sync::Arc<Metrics>,
         store: Store<ApimCapacity>,
+        policy: Option<crate::policy::NamespacePolicy>,
+        health: crate::http::Health,
     ) -> Self {
         Context {
+            policy,
+            health,
             client,
             arm,
             credentials,

@@ -59,6 +59,21 @@ pub async fn decide(
     if obj.spec.suspend {
         return Decision::new(observed, Outcome::Suspended, Requeue::OnChange);
     }
+    let namespace = obj.namespace().unwrap_or_default();
+    if let Some(policy) = &ctx.policy
+        && !policy.allows(&namespace, &obj.spec.service)
+    {
+        let s = &obj.spec.service;
+        let message = format!(
+            "namespace {namespace} may not manage services in subscription {} (resource group {}, service {}): the operator's namespace policy does not allow it",
+            s.subscription_id, s.resource_group, s.name
+        );
+        let outcome = Outcome::Stalled {
+            reason: Reason::ScopeNotAllowed,
+            message,
+        };
+        return Decision::new(observed, outcome, Requeue::Resync);
+    }
     let all = ctx.store.state();
     if let Some(manager) = other_manager(obj, all.iter().map(|r| r.as_ref())) {
         let message = format!(
@@ -71,7 +86,6 @@ pub async fn decide(
         };
         return Decision::new(observed, outcome, Requeue::Resync);
     }
-    let namespace = obj.namespace().unwrap_or_default();
     let secret = obj
         .spec
         .credentials

@@ -7,6 +7,7 @@ pub mod context;
 pub mod convert;
 pub mod decide;
 pub mod events;
+pub mod leader;
 pub mod outcomes;
 pub mod ownership;
 pub mod reconcile;
@@ -26,7 +27,9 @@ use crate::cli::{CloudArg, RunArgs};
 use crate::domain::UnitLimits;
 use crate::http::Health;
 use crate::metrics::Metrics;
+use crate::policy::NamespacePolicy;
 use context::{Context, Settings};
+use leader::{Leadership, LeaseConfig};
 
 /// Why the controller could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +40,12 @@ pub enum RunError {
     UnitLimits(#[from] crate::domain::limits::LimitOverrideError),
     #[error(transparent)]
     Azure(#[from] AzureError),
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    #[error("leader election failed: {0}")]
+    LeaderElection(kube::Error),
+    #[error("lost the leader Lease; exiting so that a fresh process stands for election")]
+    LeadershipLost,
     #[error("cannot serve metrics and health on {addr}: {source}")]
     Http {
         addr: std::net::SocketAddr,
@@ -45,16 +54,24 @@ pub enum RunError {
     },
 }
 
-/// Runs the controller until SIGTERM or Ctrl-C.
+/// Runs the controller until SIGTERM or Ctrl-C (or, with leader election, until the Lease
+/// is lost). On SIGTERM it stops taking new work, lets running reconciles (and their status
+/// writes) finish, releases the Lease and returns; an Azure operation in flight stays
+/// recorded in status for the next leader.
 pub async fn run(args: RunArgs) -> Result<(), RunError> {
     let client = kube_client(&args).await?;
     let limits = UnitLimits::default().with_overrides(&args.unit_limits)?;
+    let policy = match &args.namespace_policy {
+        Some(path) => Some(NamespacePolicy::from_file(path)?),
+        None => None,
+    };
     let arm_config = arm_config(&args);
     let source = credential_source();
     tracing::info!(credential = ?source, arm = %arm_config.base_url, "Azure identity and endpoint");
     let own = crate::azure::credentials::build_credential(&source, &CredentialOptions::default())?
         .ok_or_else(|| AzureError::Config("no Azure identity configured".into()))?;
-    let arm = ArmClient::new(arm_config, own)?;
+    let metrics = Arc::new(Metrics::default());
+    let arm = ArmClient::new(arm_config, own)?.with_observer(metrics.clone());
     let credentials = CredentialFactory::new(
         &source,
         CredentialOptions {
@@ -62,24 +79,73 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
             http_client: Some(arm.http_client().clone()),
         },
     )?;
-    let metrics = Arc::new(Metrics::default());
     let health = Health::new(metrics.clone());
-
-    let api: Api<ApimCapacity> = Api::all(client.clone());
-    let (reader, writer) = reflector::store();
-    let ready_flag = health.clone();
-    let stream = reflector(writer, watcher(api, watcher::Config::default()))
-        .inspect(move |event| {
-            if matches!(event, Ok(watcher::Event::InitDone)) {
-                ready_flag.set_ready(true);
-            }
-        })
-        .applied_objects()
-        .predicate_filter(predicates::generation, Default::default());
     let instance = std::env::var("POD_NAME")
         .ok()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| format!("apimcap-{}", std::process::id()));
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut http_stop = stop_rx.clone();
+    let addr = args.metrics_addr;
+    let http_health = health.clone();
+    let http = tokio::spawn(async move {
+        crate::http::serve(addr, http_health, async move {
+            let _ = http_stop.wait_for(|stop| *stop).await;
+        })
+        .await
+    });
+    let terminate = tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+
+    let leadership = if args.leader_elect {
+        let config = LeaseConfig {
+            namespace: args.lease_namespace.clone(),
+            name: args.lease_name.clone(),
+            identity: instance.clone(),
+            duration: args.lease_duration,
+        };
+        health.set_ready(true);
+        let mut stopped = stop_rx.clone();
+        tokio::select! {
+            acquired = Leadership::acquire(client.clone(), config) => match acquired {
+                Ok(leadership) => Some(leadership),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot take part in leader election: check the operator's RBAC (leases get, create, update)");
+                    health.set_problem(Some(format!("leader election failed: {e}")));
+                    return Err(RunError::LeaderElection(e));
+                }
+            },
+            _ = stopped.wait_for(|stop| *stop) => {
+                tracing::info!("stopped while standing by");
+                return finish_http(http, addr).await;
+            }
+        }
+    } else {
+        None
+    };
+    health.set_ready(false);
+    metrics.set_leader(true);
+
+    let api: Api<ApimCapacity> = Api::all(client.clone());
+    let (reader, writer) = reflector::store();
+    let watch_health = health.clone();
+    let stream = reflector(writer, watcher(api, watcher::Config::default()))
+        .inspect(move |event| match event {
+            Ok(watcher::Event::InitDone) => {
+                watch_health.set_problem(None);
+                watch_health.set_ready(true);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot watch ApimCapacity resources: check the CRD is installed and the operator's RBAC (apimcapacities get, list, watch)");
+                watch_health.set_problem(Some(format!("cannot watch ApimCapacity resources: {e}")));
+            }
+            Ok(_) => {}
+        })
+        .applied_objects()
+        .predicate_filter(predicates::generation, Default::default());
     let ctx = Arc::new(Context::new(
         client.clone(),
         arm,
@@ -94,22 +160,42 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         instance,
         metrics.clone(),
         reader.clone(),
+        policy,
+        health.clone(),
     ));
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut http_stop = stop_rx.clone();
-    let addr = args.metrics_addr;
-    let listener_health = health.clone();
-    let http = tokio::spawn(async move {
-        crate::http::serve(addr, listener_health, async move {
-            let _ = http_stop.wait_for(|stop| *stop).await;
+    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (lost_tx, mut lost_rx) = tokio::sync::watch::channel(false);
+    let keeper = leadership.as_ref().map(|l| {
+        let keeper = l.keeper();
+        let lost = lost.clone();
+        tokio::spawn(async move {
+            keeper.keep().await;
+            lost.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = lost_tx.send(true);
         })
-        .await
     });
-    metrics.set_leader(true);
-
+    let stop = {
+        let mut stopped = stop_rx.clone();
+        async move {
+            tokio::select! {
+                _ = async {
+                    if stopped.wait_for(|stop| *stop).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                } => {}
+                // Without leader election the sender is gone at once: never resolve then.
+                _ = async {
+                    if lost_rx.wait_for(|lost| *lost).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                } => {}
+            }
+            tracing::info!("stopping: finishing running reconciles");
+        }
+    };
     Controller::for_stream(stream, reader)
-        .shutdown_on_signal()
+        .graceful_shutdown_on(stop)
         .run(reconcile::reconcile, reconcile::error_policy, ctx)
         .for_each(|result| async move {
             if let Err(e) = result {
@@ -117,12 +203,58 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
             }
         })
         .await;
+    metrics.set_leader(false);
+    if let Some(keeper) = keeper {
+        keeper.abort();
+    }
+    if let Some(leadership) = &leadership
+        && !lost.load(std::sync::atomic::Ordering::SeqCst)
+    {
+        leadership.release().await;
+    }
+    terminate.abort();
     tracing::info!("controller stopped");
-    let _ = stop_tx.send(true);
+    if lost.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(RunError::LeadershipLost);
+    }
+    finish_http(http, addr).await
+}
+
+async fn finish_http(
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    addr: std::net::SocketAddr,
+) -> Result<(), RunError> {
+    if !http.is_finished() {
+        http.abort();
+    }
     match http.await {
         Ok(Err(source)) => Err(RunError::Http { addr, source }),
         _ => Ok(()),
     }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("received a stop signal");
 }
 
 async fn kube_client(args: &RunArgs) -> Result<Client, RunError> {

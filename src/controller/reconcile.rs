@@ -104,6 +104,17 @@ async fn reconcile_inner(
 
 /// Handles errors the reconcile could not report in status: retry with backoff.
 pub fn error_policy(obj: Arc<ApimCapacity>, error: &Error, ctx: Arc<Context>) -> Action {
+    if let Error::StatusWrite {
+        source: kube::Error::Api(status),
+        ..
+    } = error
+        && status.code == 403
+    {
+        tracing::error!(error = %error, "the operator may not write ApimCapacity status: check its RBAC (apimcapacities/status patch)");
+        ctx.health.set_problem(Some(format!(
+            "forbidden to write ApimCapacity status: {error}"
+        )));
+    }
     tracing::warn!(resource = %format!("{}/{}", obj.namespace().unwrap_or_default(), obj.name_any()), error = %error, "reconcile failed");
     ctx.metrics.reconciled(
         "Error",
