@@ -69,8 +69,8 @@ chart-check: controlplane
 static:
 	RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
 	  $(CARGO) build --release --locked --target $(STATIC_TARGET) --bin apimcap
-	@file $(STATIC_BIN) | grep -Eq 'static(-pie)? linked' \
-	  || { file $(STATIC_BIN); echo "$(STATIC_BIN) is not statically linked" >&2; exit 1; }
+	@if readelf -lW $(STATIC_BIN) | grep -q 'INTERP' || readelf -dW $(STATIC_BIN) | grep -q 'NEEDED'; then \
+	  readelf -dW $(STATIC_BIN) | grep NEEDED; echo "$(STATIC_BIN) is not statically linked" >&2; exit 1; fi
 	$(STATIC_BIN) --version
 	@echo "static binary: $(STATIC_BIN), $$(du -h $(STATIC_BIN) | cut -f1) ($$(stat -c %s $(STATIC_BIN)) bytes)"
 
