@@ -41,3 +41,8 @@ crds:
 crds-check:
 	@$(CARGO) run --quiet --locked --bin apimcap -- crd | diff -u $(CRD_FILE) - \
 	  || { echo "$(CRD_FILE) is stale: run 'make crds' and commit it" >&2; exit 1; }
+
+## A local kube-apiserver + etcd, the Azure simulator and the operator, with a sample that
+## upgrades a service to Premium and adds a region; Ctrl-C stops and removes everything.
+demo: controlplane
+	scripts/demo.sh
