@@ -16,7 +16,7 @@ HELM := $(CONTROLPLANE_BIN)/helm
 STATIC_TARGET := x86_64-unknown-linux-gnu
 STATIC_BIN := $(or $(CARGO_TARGET_DIR),target)/$(STATIC_TARGET)/release/apimcap
 
-.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo
+.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo demo
 
 all: build
 
@@ -78,3 +78,8 @@ static:
 IMAGE ?= apim-capacity-operator:dev
 image:
 	docker build -t $(IMAGE) .
+
+## A local kube-apiserver + etcd, the Azure simulator and the operator, with a sample that
+## upgrades a service to Premium and adds a region; Ctrl-C stops and removes everything.
+demo: controlplane
+	scripts/demo.sh

@@ -3,6 +3,7 @@
 
 pub mod certs;
 pub mod controlplane;
+pub mod operator;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
