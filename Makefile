@@ -16,7 +16,7 @@ HELM := $(CONTROLPLANE_BIN)/helm
 STATIC_TARGET := x86_64-unknown-linux-gnu
 STATIC_BIN := $(or $(CARGO_TARGET_DIR),target)/$(STATIC_TARGET)/release/apimcap
 
-.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo demo
+.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo
 
 all: build
 
