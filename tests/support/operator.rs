@@ -118,7 +118,7 @@ impl Builder {
         self
     }
 
-    /// An extra `apimcap run` argument (a later `--flag=value` wins over the defaults).
+    /// An extra `apimcap run` argument as `--flag=value`; it replaces the default of that flag.
     pub fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.to_string());
         self
@@ -244,6 +244,13 @@ impl E2e {
             .expect("the operator log opens");
         writeln!(log, "===== apimcap run, start #{} =====", self.starts).expect("log write");
         let base = self.sim().base_url().to_string();
+        // Overridable by `Builder::arg` (clap refuses a flag given twice).
+        let defaults = [
+            "--min-retry-after=1s".to_string(),
+            "--resync-interval=30s".to_string(),
+            format!("--metrics-addr=127.0.0.1:{}", self.metrics_port),
+            "--log-format=text".to_string(),
+        ];
         let mut command = Command::new(env!("CARGO_BIN_EXE_apimcap"));
         command
             .arg("run")
@@ -251,14 +258,15 @@ impl E2e {
             .arg(format!("--arm-endpoint={base}"))
             .arg(format!("--authority-host={base}"))
             .arg(format!("--ca-bundle={}", self.ca.display()))
-            .arg("--min-retry-after=1s")
-            .arg("--resync-interval=30s")
-            .arg(format!("--metrics-addr=127.0.0.1:{}", self.metrics_port))
-            .arg("--log-format=text")
+            .args(defaults.iter().filter(|d| {
+                let flag = d.split('=').next().unwrap_or_default();
+                !self.args.iter().any(|a| a.split('=').next() == Some(flag))
+            }))
             .args(&self.args)
             .env("AZURE_TENANT_ID", TENANT)
             .env("AZURE_CLIENT_ID", OPERATOR_CLIENT)
             .env("AZURE_CLIENT_SECRET", OPERATOR_SECRET)
+            .env("NO_COLOR", "1")
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_string()),
@@ -374,19 +382,6 @@ impl E2e {
     pub fn patch(&self, name: &str, patch: &str) {
         let out = self.kubectl(&["patch", "apimcap", name, "--type=merge", "-p", patch]);
         assert!(out.success, "kubectl patch failed: {}", out.stderr);
-    }
-
-    /// Touches an annotation: a watch event without a new generation, so one reconcile.
-    pub fn nudge(&self, name: &str) {
-        let value = format!("{:?}", Instant::now());
-        let out = self.kubectl(&[
-            "annotate",
-            "--overwrite",
-            "apimcap",
-            name,
-            &format!("e2e/nudge={}", value.replace([' ', '.', ':'], "")),
-        ]);
-        assert!(out.success, "kubectl annotate failed: {}", out.stderr);
     }
 
     pub fn kubectl(&self, args: &[&str]) -> super::Kubectl {
