@@ -170,6 +170,7 @@ impl Builder {
             args: self.args,
             metrics_port: 0,
             operator: None,
+            standby: None,
             starts: 0,
             _dir: dir,
             _serial: serial,
@@ -194,6 +195,7 @@ pub struct E2e {
     args: Vec<String>,
     pub metrics_port: u16,
     operator: Option<Child>,
+    standby: Option<Child>,
     starts: u32,
     _dir: tempfile::TempDir,
     _serial: MutexGuard<'static, ()>,
@@ -233,10 +235,35 @@ impl E2e {
     /// Starts `apimcap run` (again); its stderr is appended to one log file.
     pub fn start_operator(&mut self) {
         assert!(self.operator.is_none(), "the operator already runs");
-        self.starts += 1;
         if self.metrics_port == 0 {
             self.metrics_port = free_port();
         }
+        self.operator = Some(self.spawn(self.metrics_port));
+    }
+
+    /// Starts a second `apimcap run` (a standby replica, with its own metrics port) that
+    /// logs to the same file; [`E2e::promote_standby`] makes it the operator.
+    pub fn start_standby(&mut self) {
+        assert!(self.standby.is_none(), "a standby already runs");
+        self.standby = Some(self.spawn(free_port()));
+    }
+
+    /// After the operator was stopped, the standby becomes the process the helpers watch.
+    pub fn promote_standby(&mut self) {
+        assert!(self.operator.is_none(), "stop the operator first");
+        self.operator = Some(self.standby.take().expect("a standby runs"));
+    }
+
+    pub fn operator_pid(&self) -> Option<u32> {
+        self.operator.as_ref().map(Child::id)
+    }
+
+    pub fn standby_pid(&self) -> Option<u32> {
+        self.standby.as_ref().map(Child::id)
+    }
+
+    fn spawn(&mut self, metrics_port: u16) -> Child {
+        self.starts += 1;
         let mut log = OpenOptions::new()
             .create(true)
             .append(true)
@@ -248,7 +275,7 @@ impl E2e {
         let defaults = [
             "--min-retry-after=1s".to_string(),
             "--resync-interval=30s".to_string(),
-            format!("--metrics-addr=127.0.0.1:{}", self.metrics_port),
+            format!("--metrics-addr=127.0.0.1:{metrics_port}"),
             "--log-format=text".to_string(),
         ];
         let mut command = Command::new(env!("CARGO_BIN_EXE_apimcap"));
@@ -285,7 +312,7 @@ impl E2e {
                 Ok(())
             });
         }
-        self.operator = Some(command.spawn().expect("apimcap starts"));
+        command.spawn().expect("apimcap starts")
     }
 
     fn signal(&mut self, signal: i32) -> Option<Child> {
@@ -616,6 +643,10 @@ impl E2e {
 impl Drop for E2e {
     fn drop(&mut self) {
         if let Some(mut child) = self.signal(libc::SIGKILL) {
+            let _ = child.wait();
+        }
+        if let Some(mut child) = self.standby.take() {
+            let _ = child.kill();
             let _ = child.wait();
         }
         if std::thread::panicking() {
