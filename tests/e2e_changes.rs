@@ -59,6 +59,10 @@ fn scale_up_then_down_one_patch_per_step() {
         condition(&during, "Ready").expect("Ready")["status"],
         "True"
     );
+    assert_ne!(
+        during["status"]["observedGeneration"], during["metadata"]["generation"],
+        "a generation is observed only once fully handled"
+    );
 
     let done = t.wait_ready("cap", secs(60));
     assert_in_sync(&done);

@@ -144,3 +144,85 @@ fn with_leader_election_only_the_leader_acts_and_the_standby_takes_over() {
     assert_no_overlap(&requests, &service);
     assert_eq!(t.azure_capacity(&service).1[0].1, 3);
 }
+
+/// Tokens ARM no longer accepts (revoked, or the simulator's `tokens/expire`) are replaced
+/// once; later reconciles use the new token instead of being refused again.
+#[test]
+#[ignore = "controller bug: the token fetched after a 401 is dropped with the per-reconcile \
+            ARM client, so every later reconcile is refused once more (see the e2e report)"]
+fn expired_tokens_are_fetched_again() {
+    let mut t = E2e::builder("expired_tokens")
+        .service("Standard", &[("westeurope", 1)])
+        .start();
+    let service = t.service().to_string();
+    t.apply_capacity("cap", "Standard", &[("westeurope", 1)], "");
+    t.wait_ready("cap", secs(30));
+    t.expire_tokens();
+    t.clear_requests();
+
+    t.apply_capacity("cap", "Standard", &[("westeurope", 2)], "");
+    let done = t.wait_for("cap", "Ready at generation 2", secs(60), |o| {
+        is_ready(o) && o["metadata"]["generation"] == 2
+    });
+    assert_in_sync(&done);
+    let requests = t.requests();
+    report("expired_tokens", &requests, &service);
+    assert!(
+        requests.iter().any(|r| r.kind == "token"),
+        "a new token was fetched"
+    );
+    let unauthorized = arm(&requests)
+        .iter()
+        .filter(|r| r.status == Some(401))
+        .count();
+    assert!(
+        unauthorized <= 2,
+        "{unauthorized} requests refused with 401"
+    );
+    assert_eq!(
+        writes(&requests, &service)
+            .iter()
+            .filter(|r| r.status == Some(202))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn azure_async_operation_polling_and_other_azure_variants() {
+    use apim_capacity::sim::{AsyncHeader, DuringOperation, LocationFinal};
+    let mut t = E2e::builder("async_operation_variants")
+        .service("Premium", &[("westeurope", 1), ("eastus", 1)])
+        .sim(|c| {
+            c.async_header = AsyncHeader::Separate;
+            c.location_final = LocationFinal::NoContent;
+            c.during_operation = DuringOperation::New;
+        })
+        .start();
+    let service = t.service().to_string();
+    t.apply_capacity("cap", "Premium", &[("westeurope", 2), ("eastus", 1)], "");
+    let running = t.wait_for("cap", "Scaling", secs(30), |o| {
+        has_condition(o, "Reconciling", "True", "Scaling")
+    });
+    let op = &running["status"]["operation"];
+    assert_eq!(op["pollStyle"], "AzureAsyncOperation", "{op:#}");
+    assert!(
+        op["pollUrl"]
+            .as_str()
+            .is_some_and(|u| u.contains("/operationStatuses/")),
+        "{op:#}"
+    );
+    let done = t.wait_ready("cap", secs(60));
+    assert_in_sync(&done);
+    assert_eq!(done["status"]["lastOperation"]["result"], "Succeeded");
+    let requests = t.requests();
+    report("async_operation_variants", &requests, &service);
+    assert_eq!(writes(&requests, &service).len(), 1);
+    assert!(
+        polls(&requests)
+            .iter()
+            .all(|r| r.path.contains("/operationStatuses/"))
+    );
+    assert_no_overlap(&requests, &service);
+    assert_eq!(t.azure_capacity(&service).1[0].1, 2);
+}
