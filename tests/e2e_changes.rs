@@ -137,6 +137,12 @@ fn tier_upgrade_with_a_new_region_changes_tier_first() {
     );
     assert_eq!(op["action"], "ChangeTier", "{op:#}");
     assert_eq!(op["targetSku"], "Premium", "{op:#}");
+    // What `kubectl get` shows on-call engineers: SKU, Ready, Status, Operation.
+    let table = t.kubectl(&["get", "apimcap", "cap"]).stdout;
+    let row = table.lines().nth(1).unwrap_or_default().to_string();
+    for column in ["Premium", "False", "ChangingTier", "Change tier"] {
+        assert!(row.contains(column), "{column} missing in:\n{table}");
+    }
 
     let second = t.wait_for("cap", "AddingRegion", secs(60), |o| {
         has_condition(o, "Reconciling", "True", "AddingRegion")
@@ -221,6 +227,12 @@ fn in_sync_resource_is_ready_without_writes_and_serves_probes() {
     let (status, metrics) = t.http_get("/metrics");
     assert_eq!(status, 200);
     assert!(metrics.contains("# TYPE"), "{metrics}");
+    for line in metrics
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains("apim"))
+    {
+        eprintln!("E2E-METRIC {line}");
+    }
 
     let exit = t.terminate();
     assert!(exit.success(), "SIGTERM ends apimcap cleanly: {exit}");

@@ -123,6 +123,8 @@ fn two_resources_on_one_service_the_older_keeps_it() {
         msg.contains(&format!("{}/first", t.ns)),
         "names the owner: {msg}"
     );
+    let event = t.wait_event("second", "ServiceConflict", secs(10));
+    assert_eq!(event.type_, "Warning", "{event:?}");
     let first = t.wait_ready("first", secs(30));
     assert_in_sync(&first);
     let requests = t.requests();

@@ -226,3 +226,44 @@ fn azure_async_operation_polling_and_other_azure_variants() {
     assert_no_overlap(&requests, &service);
     assert_eq!(t.azure_capacity(&service).1[0].1, 2);
 }
+
+#[test]
+fn suspended_mid_operation_makes_no_calls_and_resumes_the_recorded_operation() {
+    let mut t = E2e::builder("suspend_mid_operation")
+        .service("Standard", &[("westeurope", 1)])
+        .sim(|c| c.operation_duration = Some(Duration::from_secs(6)))
+        .arg("--resync-interval=3s")
+        .start();
+    let service = t.service().to_string();
+    t.apply_capacity("cap", "Standard", &[("westeurope", 2)], "");
+    let running = t.wait_for("cap", "operation recorded", secs(30), |o| {
+        o["status"]["operation"]["pollUrl"].is_string()
+    });
+    t.patch("cap", r#"{"spec":{"suspend":true}}"#);
+    t.wait_condition("cap", "Ready", "Unknown", "Suspended", secs(30));
+    t.clear_requests();
+    // Longer than the operation and two resyncs; absence of calls cannot be polled for.
+    std::thread::sleep(secs(8));
+    let requests = t.requests();
+    report("suspended_mid_operation", &requests, &service);
+    assert!(arm(&requests).is_empty(), "no Azure calls while suspended");
+
+    t.patch("cap", r#"{"spec":{"suspend":false}}"#);
+    let done = t.wait_for("cap", "Ready at generation 3", secs(60), |o| {
+        is_ready(o) && o["metadata"]["generation"] == 3
+    });
+    assert_in_sync(&done);
+    let requests = t.requests();
+    report("resumed_after_suspend", &requests, &service);
+    assert!(
+        writes(&requests, &service).is_empty(),
+        "the step was not sent again"
+    );
+    assert_eq!(
+        done["status"]["lastOperation"]["description"],
+        running["status"]["operation"]["description"],
+        "the recorded operation is finished and reported: {:#}",
+        done["status"]
+    );
+    assert_eq!(t.azure_capacity(&service).1[0].1, 2);
+}
