@@ -386,7 +386,8 @@ impl E2e {
         assert!(out.success, "kubectl patch failed: {}", out.stderr);
     }
 
-    /// Touches an annotation: a watch event without a new generation, so one reconcile.
+    /// Asks for a reconcile now (the `capacity.apim.dev/reconcile-requested-at` annotation):
+    /// one reconcile without a new generation.
     pub fn nudge(&self, name: &str) {
         let value = format!("{:?}", Instant::now());
         let out = self.kubectl(&[
@@ -394,7 +395,10 @@ impl E2e {
             "--overwrite",
             "apimcap",
             name,
-            &format!("e2e/nudge={}", value.replace([' ', '.', ':'], "")),
+            &format!(
+                "capacity.apim.dev/reconcile-requested-at={}",
+                value.replace([' ', '.', ':'], "")
+            ),
         ]);
         assert!(out.success, "kubectl annotate failed: {}", out.stderr);
     }
