@@ -20,6 +20,8 @@ pub enum Command {
     /// Management services, seeded from a file.
     Sim(Box<SimArgs>),
     /// Run the controller: watch ApimCapacity resources and change Azure to match them.
+    /// A flag given twice takes its last value.
+    #[command(args_override_self = true)]
     Run(Box<RunArgs>),
     /// Print what the operator would do for a manifest, against the live service, without
     /// changing anything.
@@ -152,6 +154,21 @@ mod tests {
         assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn a_repeated_run_flag_takes_its_last_value() {
+        let cli = Cli::try_parse_from([
+            "apimcap",
+            "run",
+            "--resync-interval=30s",
+            "--resync-interval=3s",
+        ])
+        .expect("repeated flags parse");
+        match cli.command {
+            Command::Run(args) => assert_eq!(args.resync_interval, Duration::from_secs(3)),
+            other => panic!("parsed as {other:?}"),
+        }
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
             Ok(_) => {}
         })
         .applied_objects()
-        .predicate_filter(predicates::generation, Default::default());
+        .predicate_filter(spec_or_requested_reconcile, Default::default());
     let ctx = Arc::new(Context::new(
         client.clone(),
         arm,
@@ -219,6 +219,24 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         return Err(RunError::LeadershipLost);
     }
     finish_http(http, addr).await
+}
+
+/// The annotation that asks for a reconcile now (any new value), like Flux's
+/// `reconcile.fluxcd.io/requestedAt`, which is honoured too.
+pub const RECONCILE_REQUESTED_AT: &str = "capacity.apim.dev/reconcile-requested-at";
+
+/// Reconcile on a new generation (a spec change) or a new reconcile request; status and
+/// other metadata changes (including this operator's own status writes) do not cost an
+/// Azure read.
+fn spec_or_requested_reconcile(obj: &ApimCapacity) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let annotations = obj.metadata.annotations.as_ref();
+    let requested = |key: &str| annotations.and_then(|a| a.get(key)).cloned();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    predicates::generation(obj).hash(&mut hasher);
+    requested(RECONCILE_REQUESTED_AT).hash(&mut hasher);
+    requested("reconcile.fluxcd.io/requestedAt").hash(&mut hasher);
+    Some(hasher.finish())
 }
 
 async fn finish_http(

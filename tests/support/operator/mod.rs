@@ -361,6 +361,16 @@ impl E2e {
         self.start_operator();
     }
 
+    /// The simulator's base URL (ARM and Entra endpoints).
+    pub fn sim_url(&self) -> String {
+        self.sim().base_url().to_string()
+    }
+
+    /// The file holding the simulator's CA certificate.
+    pub fn ca_path(&self) -> &std::path::Path {
+        &self.ca
+    }
+
     /// The operator's log so far.
     pub fn operator_log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

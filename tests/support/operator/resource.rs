@@ -44,6 +44,23 @@ impl E2e {
         assert!(out.success, "kubectl patch failed: {}", out.stderr);
     }
 
+    /// Asks for a reconcile now (the `capacity.apim.dev/reconcile-requested-at` annotation):
+    /// one reconcile without a new generation.
+    pub fn nudge(&self, name: &str) {
+        let value = format!("{:?}", Instant::now());
+        let out = self.kubectl(&[
+            "annotate",
+            "--overwrite",
+            "apimcap",
+            name,
+            &format!(
+                "capacity.apim.dev/reconcile-requested-at={}",
+                value.replace([' ', '.', ':'], "")
+            ),
+        ]);
+        assert!(out.success, "kubectl annotate failed: {}", out.stderr);
+    }
+
     pub fn kubectl(&self, args: &[&str]) -> super::super::Kubectl {
         let mut all = vec!["-n", self.ns.as_str()];
         all.extend_from_slice(args);
