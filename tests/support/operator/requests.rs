@@ -262,7 +262,7 @@ pub fn wait_requests(
 /// Prints the request counts of a scenario (`--nocapture` shows them), for the report.
 pub fn report(label: &str, requests: &[SimRequest], service: &str) {
     eprintln!(
-        "E2E-COUNTS {label}: writes={} service_gets={} polls={} arm_total={} tokens={}",
+        "E2E-COUNTS {label}: writes={} service_gets={} polls(all)={} arm(all)={} tokens={}",
         writes(requests, service).len(),
         gets(requests, service),
         polls(requests).len(),
