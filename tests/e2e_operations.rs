@@ -104,7 +104,7 @@ fn sigterm_releases_the_lease_and_leaves_the_operation_for_the_next_process() {
     let second = Replica::start(&e2e, "second", &kubeconfig, &flags, dir.path());
     second.wait_log("became the leader", secs(10));
     e2e.wait_ready("payments", secs(60));
-    assert_eq!(writes(&e2e.requests(), &e2e.service().to_string()).len(), 1);
+    assert_eq!(writes(&e2e.requests(), e2e.service()).len(), 1);
 }
 
 #[test]

@@ -73,7 +73,7 @@ fn the_charts_service_account_carries_out_a_scale_and_no_permission_is_spare() {
     operator.wait_log("became the leader", secs(30));
     e2e.apply_capacity("payments", "Standard", &[("westeurope", 2)], "");
     e2e.wait_ready("payments", secs(60));
-    assert_eq!(writes(&e2e.requests(), &e2e.service().to_string()).len(), 1);
+    assert_eq!(writes(&e2e.requests(), e2e.service()).len(), 1);
     let events = e2e.events("payments");
     assert!(
         events.iter().any(|e| e.reason == "OperationSucceeded"),
