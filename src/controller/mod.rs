@@ -10,6 +10,7 @@ pub mod events;
 pub mod leader;
 pub mod outcomes;
 pub mod ownership;
+pub mod polling;
 pub mod reconcile;
 
 use std::sync::Arc;
