@@ -106,45 +106,28 @@ pub async fn decide(
         &obj.spec.service.resource_group,
         &obj.spec.service.name,
     );
-    let mut resource = match api.get_service(&service).await {
-        Ok(resource) => resource,
-        Err(e) => {
-            let (outcome, requeue) = from_azure_error(&e, ctx.settings.busy_poll_interval());
-            return Decision::new(observed, outcome, requeue);
-        }
-    };
-    observed.service_id = Some(resource.live.id.clone());
     let mut finished_step: Option<(u32, u32)> = None;
-
+    // The operation recorded in status is polled first, without a GET of the service while
+    // it runs: one Azure read per Retry-After.
+    let mut latest: Option<ServiceResource> = None;
+    let mut lost = false;
     if let Some(operation) = &previous.operation {
         match poll(&api, operation, ctx).await {
             Polled::Running(retry_after) => {
-                observed.live = Some(resource.live);
                 let outcome = Outcome::InProgress {
                     reason: reason_of(operation.action),
                     operation: operation.clone(),
                 };
                 return Decision::new(observed, outcome, Requeue::After(retry_after));
             }
-            Polled::Succeeded(latest) => {
+            Polled::Succeeded(resource) => {
                 record_duration(ctx, operation, now);
                 observed.finished =
                     Some(finished(operation, OperationResult::Succeeded, None, now));
                 finished_step = Some((operation.step, operation.total_steps));
-                resource = match latest {
-                    Some(latest) => latest,
-                    None => match api.get_service(&service).await {
-                        Ok(latest) => latest,
-                        Err(e) => {
-                            let (outcome, requeue) =
-                                from_azure_error(&e, ctx.settings.busy_poll_interval());
-                            return Decision::new(observed, outcome, requeue);
-                        }
-                    },
-                };
+                latest = resource;
             }
             Polled::Failed(error) => {
-                observed.live = Some(resource.live);
                 observed.finished = Some(finished(
                     operation,
                     OperationResult::Failed,
@@ -161,21 +144,37 @@ pub async fn decide(
                 };
                 return Decision::new(observed, outcome, Requeue::Resync);
             }
-            Polled::Lost(message) if !resource.live.is_busy() => {
-                tracing::warn!(%message, "the recorded operation can no longer be polled; planning from the live service");
+            Polled::Lost(message) => {
+                tracing::warn!(%message, "the recorded operation can no longer be polled");
+                lost = true;
             }
-            Polled::Lost(message) | Polled::Error(message) => {
-                observed.live = Some(resource.live);
+            Polled::Error(message) => {
                 return Decision::new(observed, Outcome::Retrying { message }, Requeue::Backoff);
             }
         }
     } else if held_after_failure(obj, previous, ctx, now) {
-        observed.live = Some(resource.live);
         let outcome = Outcome::Stalled {
             reason: Reason::OperationFailed,
             message: stalled_message(previous),
         };
         return Decision::new(observed, outcome, Requeue::Resync);
+    }
+    let resource = match latest {
+        Some(resource) => resource,
+        None => match api.get_service(&service).await {
+            Ok(resource) => resource,
+            Err(e) => {
+                let (outcome, requeue) = from_azure_error(&e, ctx.settings.busy_poll_interval());
+                return Decision::new(observed, outcome, requeue);
+            }
+        },
+    };
+    observed.service_id = Some(resource.live.id.clone());
+    if lost && resource.live.is_busy() {
+        observed.live = Some(resource.live);
+        let message = "the recorded Azure operation can no longer be polled and the service is still busy; waiting for it".to_string();
+        let requeue = Requeue::After(ctx.settings.busy_poll_interval());
+        return Decision::new(observed, Outcome::WaitingForAzure { message }, requeue);
     }
 
     if resource.live.is_busy() {
