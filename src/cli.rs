@@ -19,4 +19,133 @@ pub enum Command {
     /// Run an HTTPS simulator of Azure Resource Manager, Entra ID and Azure Monitor for API
     /// Management services, seeded from a file.
     Sim(Box<SimArgs>),
+    /// Run the controller: watch ApimCapacity resources and change Azure to match them.
+    Run(Box<RunArgs>),
+}
+
+/// Options of `apimcap run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Kubeconfig file; default: $KUBECONFIG, then the in-cluster service account.
+    #[arg(long, env = "KUBECONFIG")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// Azure cloud whose endpoints are the defaults.
+    #[arg(long, value_enum, default_value = "public")]
+    pub cloud: CloudArg,
+
+    /// Azure Resource Manager base URL (overrides the cloud's; e.g. the simulator's).
+    #[arg(long, env = "APIMCAP_ARM_ENDPOINT")]
+    pub arm_endpoint: Option<url::Url>,
+
+    /// OAuth scope of ARM tokens; default: the cloud's, or `{arm-endpoint}/.default`.
+    #[arg(long)]
+    pub token_scope: Option<String>,
+
+    /// Entra ID authority host for tokens (default: the cloud's).
+    #[arg(long, env = "AZURE_AUTHORITY_HOST")]
+    pub authority_host: Option<url::Url>,
+
+    /// Extra CA certificates (PEM) to trust for Azure, e.g. a TLS-inspecting proxy's.
+    #[arg(long, env = "APIMCAP_CA_BUNDLE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
+
+    /// ARM api-version of Microsoft.ApiManagement.
+    #[arg(long, default_value = crate::azure::DEFAULT_API_VERSION)]
+    pub api_version: String,
+
+    /// Raise unit limits that Azure support raised, e.g. `Premium=40,PremiumV2=35`.
+    #[arg(long, default_value = "")]
+    pub unit_limits: String,
+
+    /// How often an in-sync resource is checked for drift (jittered by ±10%).
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub resync_interval: std::time::Duration,
+
+    /// Lower bound on Azure's Retry-After when polling operations.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub min_retry_after: std::time::Duration,
+
+    /// Address of the HTTP server for /metrics, /livez and /readyz.
+    #[arg(long, default_value = "0.0.0.0:8080")]
+    pub metrics_addr: std::net::SocketAddr,
+
+    /// Elect a leader with a Lease so that only one replica reconciles.
+    #[arg(long)]
+    pub leader_elect: bool,
+
+    /// Name of the Lease used for leader election.
+    #[arg(long, default_value = "apim-capacity-operator")]
+    pub lease_name: String,
+
+    /// Namespace of the Lease (the operator's own namespace).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pub lease_namespace: String,
+
+    /// How long a leader's Lease stays valid without renewal; a standby takes over after it.
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub lease_duration: std::time::Duration,
+
+    /// YAML file mapping namespaces to the Azure scopes they may target; without it every
+    /// namespace may target any service.
+    #[arg(long, env = "APIMCAP_NAMESPACE_POLICY")]
+    pub namespace_policy: Option<std::path::PathBuf>,
+
+    /// Log format; default: text on a terminal, JSON otherwise.
+    #[arg(long, value_enum)]
+    pub log_format: Option<crate::telemetry::LogFormat>,
+}
+
+/// The Azure clouds with known endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CloudArg {
+    Public,
+    China,
+    UsGov,
+}
+
+/// Parses `90s`, `10m`, `1h`, `500ms` or plain seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 30s, 10m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("{text:?} has an unknown unit; use ms, s, m or h")),
+    };
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(format!("{text:?} is not a valid duration"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

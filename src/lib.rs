@@ -4,7 +4,12 @@
 pub mod api;
 pub mod azure;
 pub mod cli;
+pub mod controller;
 pub mod domain;
+pub mod http;
+pub mod metrics;
 pub mod plan;
+pub mod policy;
 pub mod sim;
+pub mod status;
 pub mod telemetry;

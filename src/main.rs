@@ -14,6 +14,20 @@ fn main() -> anyhow::Result<()> {
                 .write_all(yaml.as_bytes())
                 .context("writing the CRD to stdout")?;
         }
+        Command::Run(args) => {
+            let format = args.log_format.unwrap_or_else(|| {
+                if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                    apim_capacity::telemetry::LogFormat::Text
+                } else {
+                    apim_capacity::telemetry::LogFormat::Json
+                }
+            });
+            apim_capacity::telemetry::init(format);
+            tokio::runtime::Runtime::new()
+                .context("starting the async runtime")?
+                .block_on(apim_capacity::controller::run(*args))
+                .context("the controller stopped")?;
+        }
         Command::Sim(args) => {
             apim_capacity::telemetry::init(apim_capacity::telemetry::LogFormat::Text);
             tokio::runtime::Runtime::new()

@@ -34,6 +34,18 @@ struct Shared {
     config: ArmConfig,
     http: reqwest::Client,
     limiter: RateLimiter,
+    observer: Option<Arc<dyn RequestObserver>>,
+}
+
+/// Sees every ARM answer: the HTTP method and status code, or `None` when no answer came.
+pub trait RequestObserver: Send + Sync {
+    fn observe(&self, method: &str, status: Option<u16>);
+}
+
+impl std::fmt::Debug for dyn RequestObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestObserver")
+    }
 }
 
 /// The Azure Resource Manager client for API Management services.
@@ -44,6 +56,16 @@ pub struct ArmClient {
 }
 
 impl ArmClient {
+    /// The same client, reporting every HTTP answer (or failure to get one) to `observer`,
+    /// e.g. for metrics.
+    pub fn with_observer(mut self, observer: Arc<dyn RequestObserver>) -> Self {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => shared.observer = Some(observer),
+            None => tracing::warn!("an observer must be set before the client is cloned; ignored"),
+        }
+        self
+    }
+
     /// Builds a client for the configuration, authenticating with `credential`.
     pub fn new(
         config: ArmConfig,
@@ -61,6 +83,7 @@ impl ArmClient {
                 config,
                 http,
                 limiter,
+                observer: None,
             }),
             token,
         })
@@ -165,6 +188,9 @@ impl ArmClient {
             let (status, headers, body) = match outcome {
                 Ok(answer) => answer,
                 Err(e) => {
+                    if let Some(observer) = &self.shared.observer {
+                        observer.observe(method.as_str(), None);
+                    }
                     let message = error_chain(&e);
                     tracing::debug!(?call, %method, path = url.path(), attempt,
                         client_request_id = %ids.client_request_id, error = %message, "ARM request failed");
@@ -189,6 +215,9 @@ impl ArmClient {
                 correlation_request_id = ids.correlation_request_id.as_deref().unwrap_or(""),
                 "ARM request");
             let code = status.as_u16();
+            if let Some(observer) = &self.shared.observer {
+                observer.observe(method.as_str(), Some(code));
+            }
             if code == 401 && !refreshed {
                 refreshed = true;
                 refresh = true;

@@ -24,7 +24,7 @@ mod tests;
 
 use async_trait::async_trait;
 
-pub use client::ArmClient;
+pub use client::{ArmClient, RequestObserver};
 pub use config::{ArmConfig, AzureCloud, CaBundle, DEFAULT_API_VERSION};
 pub use credentials::{
     CredentialFactory, CredentialOptions, CredentialSource, credential_from_secret,

@@ -1,0 +1,166 @@
+//! What every reconcile shares: clients, settings, learned durations, per-object backoff.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use kube::runtime::reflector::{ObjectRef, Store};
+
+use crate::api::{ApimCapacity, ApimCapacityStatus};
+use crate::azure::{ArmClient, CredentialFactory};
+use crate::domain::UnitLimits;
+use crate::metrics::Metrics;
+use crate::plan::DurationEstimates;
+
+/// The field manager of every status write.
+pub const FIELD_MANAGER: &str = "apim-capacity-operator";
+
+/// Operator settings that shape reconciles.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Unit limits per tier (built-in table plus overrides).
+    pub limits: UnitLimits,
+    /// How often an in-sync resource is re-read to detect drift.
+    pub resync_interval: Duration,
+    /// Lower bound on any wait before polling Azure again.
+    pub min_retry_after: Duration,
+    /// First delay after a passing failure; doubles per consecutive failure.
+    pub backoff_base: Duration,
+    /// Longest delay after passing failures.
+    pub backoff_max: Duration,
+}
+
+impl Settings {
+    /// How long to wait before looking again at a service busy with a foreign operation.
+    pub fn busy_poll_interval(&self) -> Duration {
+        (self.min_retry_after * 3).max(Duration::from_secs(1))
+    }
+}
+
+/// Shared state of the controller.
+pub struct Context {
+    pub client: kube::Client,
+    pub arm: ArmClient,
+    pub credentials: CredentialFactory,
+    pub settings: Settings,
+    /// This process's name in Events (the pod name in a cluster).
+    pub instance: String,
+    pub metrics: std::sync::Arc<Metrics>,
+    /// Which Azure scopes each namespace may target; `None` allows everything.
+    pub policy: Option<crate::policy::NamespacePolicy>,
+    /// Readiness, for permission problems found while reconciling.
+    pub health: crate::http::Health,
+    /// Every ApimCapacity the controller sees (for "one service, one manager").
+    pub store: Store<ApimCapacity>,
+    /// Observed operation durations, for expected completion times.
+    pub durations: Mutex<DurationEstimates>,
+    /// Consecutive passing failures per object.
+    failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
+    /// The last status written per object and the resourceVersion it produced, so a
+    /// reconcile that runs before the watch delivers that write still builds on it.
+    written: Mutex<HashMap<ObjectRef<ApimCapacity>, (u64, ApimCapacityStatus)>>,
+}
+
+impl Context {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        client: kube::Client,
+        arm: ArmClient,
+        credentials: CredentialFactory,
+        settings: Settings,
+        instance: String,
+        metrics: std::sync::Arc<Metrics>,
+        store: Store<ApimCapacity>,
+        policy: Option<crate::policy::NamespacePolicy>,
+        health: crate::http::Health,
+    ) -> Self {
+        Context {
+            policy,
+            health,
+            client,
+            arm,
+            credentials,
+            settings,
+            instance,
+            metrics,
+            store,
+            durations: Mutex::new(DurationEstimates::default()),
+            failures: Mutex::new(HashMap::new()),
+            written: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The delay before retrying `object` after another passing failure: exponential in
+    /// the number of consecutive failures, with ±20% jitter.
+    pub fn next_backoff(&self, object: &ObjectRef<ApimCapacity>) -> Duration {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let count = failures.entry(object.clone()).or_insert(0);
+        *count = count.saturating_add(1);
+        let exponent = (*count - 1).min(16);
+        let delay = self
+            .settings
+            .backoff_base
+            .saturating_mul(1 << exponent)
+            .min(self.settings.backoff_max);
+        jitter(delay, 0.2)
+    }
+
+    /// Forgets the failures of `object` after a reconcile that was not a passing failure.
+    pub fn reset_backoff(&self, object: &ObjectRef<ApimCapacity>) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(object);
+    }
+
+    /// The status to build on: the one in `obj`, unless this process wrote a newer one
+    /// that the watch has not delivered yet.
+    pub fn freshest_status(
+        &self,
+        object: &ObjectRef<ApimCapacity>,
+        obj: &ApimCapacity,
+    ) -> ApimCapacityStatus {
+        let seen: Option<u64> = obj
+            .metadata
+            .resource_version
+            .as_deref()
+            .and_then(|v| v.parse().ok());
+        let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        match (written.get(object), seen) {
+            (Some((version, status)), Some(seen)) if *version > seen => status.clone(),
+            _ => obj.status.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Records a status this process wrote.
+    pub fn remember_status(
+        &self,
+        object: &ObjectRef<ApimCapacity>,
+        version: Option<u64>,
+        status: &ApimCapacityStatus,
+    ) {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        match version {
+            Some(version) => {
+                written.insert(object.clone(), (version, status.clone()));
+            }
+            None => {
+                written.remove(object);
+            }
+        }
+    }
+
+    /// A snapshot of the learned durations.
+    pub fn durations(&self) -> DurationEstimates {
+        self.durations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// `delay` changed by a random fraction in `[-spread, +spread]`.
+pub fn jitter(delay: Duration, spread: f64) -> Duration {
+    let factor = 1.0 + spread * (rand::random::<f64>() * 2.0 - 1.0);
+    delay.mul_f64(factor.max(0.0))
+}

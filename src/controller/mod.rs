@@ -1,0 +1,311 @@
+//! The kube-runtime glue: watch ApimCapacity resources and reconcile each one.
+//!
+//! [`decide`] holds the reconcile pipeline, [`reconcile`] the status write and requeue,
+//! [`crate::status`] the pure status computation, [`crate::plan`] the pure planner.
+
+pub mod context;
+pub mod convert;
+pub mod decide;
+pub mod events;
+pub mod leader;
+pub mod outcomes;
+pub mod ownership;
+pub mod reconcile;
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use kube::runtime::{Controller, WatchStreamExt, predicates, reflector, watcher};
+use kube::{Api, Client};
+
+use crate::api::ApimCapacity;
+use crate::azure::{
+    ArmClient, ArmConfig, AzureCloud, AzureError, CaBundle, CredentialFactory, CredentialOptions,
+    CredentialSource,
+};
+use crate::cli::{CloudArg, RunArgs};
+use crate::domain::UnitLimits;
+use crate::http::Health;
+use crate::metrics::Metrics;
+use crate::policy::NamespacePolicy;
+use context::{Context, Settings};
+use leader::{Leadership, LeaseConfig};
+
+/// Why the controller could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot read the Kubernetes configuration: {0}")]
+    KubeConfig(String),
+    #[error("invalid --unit-limits: {0}")]
+    UnitLimits(#[from] crate::domain::limits::LimitOverrideError),
+    #[error(transparent)]
+    Azure(#[from] AzureError),
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    #[error("leader election failed: {0}")]
+    LeaderElection(kube::Error),
+    #[error("lost the leader Lease; exiting so that a fresh process stands for election")]
+    LeadershipLost,
+    #[error("cannot serve metrics and health on {addr}: {source}")]
+    Http {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Runs the controller until SIGTERM or Ctrl-C (or, with leader election, until the Lease
+/// is lost). On SIGTERM it stops taking new work, lets running reconciles (and their status
+/// writes) finish, releases the Lease and returns; an Azure operation in flight stays
+/// recorded in status for the next leader.
+pub async fn run(args: RunArgs) -> Result<(), RunError> {
+    let client = kube_client(&args).await?;
+    let limits = UnitLimits::default().with_overrides(&args.unit_limits)?;
+    let policy = match &args.namespace_policy {
+        Some(path) => Some(NamespacePolicy::from_file(path)?),
+        None => None,
+    };
+    let arm_config = arm_config(&args);
+    let source = credential_source();
+    tracing::info!(credential = ?source, arm = %arm_config.base_url, "Azure identity and endpoint");
+    let own = crate::azure::credentials::build_credential(&source, &CredentialOptions::default())?
+        .ok_or_else(|| AzureError::Config("no Azure identity configured".into()))?;
+    let metrics = Arc::new(Metrics::default());
+    let arm = ArmClient::new(arm_config, own)?.with_observer(metrics.clone());
+    let credentials = CredentialFactory::new(
+        &source,
+        CredentialOptions {
+            authority_host: args.authority_host.clone(),
+            http_client: Some(arm.http_client().clone()),
+        },
+    )?;
+    let health = Health::new(metrics.clone());
+    let instance = std::env::var("POD_NAME")
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("apimcap-{}", std::process::id()));
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut http_stop = stop_rx.clone();
+    let addr = args.metrics_addr;
+    let http_health = health.clone();
+    let http = tokio::spawn(async move {
+        crate::http::serve(addr, http_health, async move {
+            let _ = http_stop.wait_for(|stop| *stop).await;
+        })
+        .await
+    });
+    let terminate = tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+
+    let leadership = if args.leader_elect {
+        let config = LeaseConfig {
+            namespace: args.lease_namespace.clone(),
+            name: args.lease_name.clone(),
+            identity: instance.clone(),
+            duration: args.lease_duration,
+        };
+        health.set_ready(true);
+        let mut stopped = stop_rx.clone();
+        tokio::select! {
+            acquired = Leadership::acquire(client.clone(), config) => match acquired {
+                Ok(leadership) => Some(leadership),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot take part in leader election: check the operator's RBAC (leases get, create, update)");
+                    health.set_problem(Some(format!("leader election failed: {e}")));
+                    return Err(RunError::LeaderElection(e));
+                }
+            },
+            _ = stopped.wait_for(|stop| *stop) => {
+                tracing::info!("stopped while standing by");
+                return finish_http(http, addr).await;
+            }
+        }
+    } else {
+        None
+    };
+    health.set_ready(false);
+    metrics.set_leader(true);
+
+    let api: Api<ApimCapacity> = Api::all(client.clone());
+    let (reader, writer) = reflector::store();
+    let watch_health = health.clone();
+    let stream = reflector(writer, watcher(api, watcher::Config::default()))
+        .inspect(move |event| match event {
+            Ok(watcher::Event::InitDone) => {
+                watch_health.set_problem(None);
+                watch_health.set_ready(true);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot watch ApimCapacity resources: check the CRD is installed and the operator's RBAC (apimcapacities get, list, watch)");
+                watch_health.set_problem(Some(format!("cannot watch ApimCapacity resources: {e}")));
+            }
+            Ok(_) => {}
+        })
+        .applied_objects()
+        .predicate_filter(predicates::generation, Default::default());
+    let ctx = Arc::new(Context::new(
+        client.clone(),
+        arm,
+        credentials,
+        Settings {
+            limits,
+            resync_interval: args.resync_interval,
+            min_retry_after: args.min_retry_after,
+            backoff_base: args.min_retry_after.max(std::time::Duration::from_secs(1)),
+            backoff_max: std::time::Duration::from_secs(300),
+        },
+        instance,
+        metrics.clone(),
+        reader.clone(),
+        policy,
+        health.clone(),
+    ));
+
+    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (lost_tx, mut lost_rx) = tokio::sync::watch::channel(false);
+    let keeper = leadership.as_ref().map(|l| {
+        let keeper = l.keeper();
+        let lost = lost.clone();
+        tokio::spawn(async move {
+            keeper.keep().await;
+            lost.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = lost_tx.send(true);
+        })
+    });
+    let stop = {
+        let mut stopped = stop_rx.clone();
+        async move {
+            tokio::select! {
+                _ = async {
+                    if stopped.wait_for(|stop| *stop).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                } => {}
+                // Without leader election the sender is gone at once: never resolve then.
+                _ = async {
+                    if lost_rx.wait_for(|lost| *lost).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                } => {}
+            }
+            tracing::info!("stopping: finishing running reconciles");
+        }
+    };
+    Controller::for_stream(stream, reader)
+        .graceful_shutdown_on(stop)
+        .run(reconcile::reconcile, reconcile::error_policy, ctx)
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "reconcile loop");
+            }
+        })
+        .await;
+    metrics.set_leader(false);
+    if let Some(keeper) = keeper {
+        keeper.abort();
+    }
+    if let Some(leadership) = &leadership
+        && !lost.load(std::sync::atomic::Ordering::SeqCst)
+    {
+        leadership.release().await;
+    }
+    terminate.abort();
+    tracing::info!("controller stopped");
+    if lost.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(RunError::LeadershipLost);
+    }
+    finish_http(http, addr).await
+}
+
+async fn finish_http(
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    addr: std::net::SocketAddr,
+) -> Result<(), RunError> {
+    if !http.is_finished() {
+        http.abort();
+    }
+    match http.await {
+        Ok(Err(source)) => Err(RunError::Http { addr, source }),
+        _ => Ok(()),
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("received a stop signal");
+}
+
+async fn kube_client(args: &RunArgs) -> Result<Client, RunError> {
+    let config = match &args.kubeconfig {
+        Some(path) => {
+            let kubeconfig = kube::config::Kubeconfig::read_from(path)
+                .map_err(|e| RunError::KubeConfig(format!("{}: {e}", path.display())))?;
+            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+                .await
+                .map_err(|e| RunError::KubeConfig(e.to_string()))?
+        }
+        None => kube::Config::infer()
+            .await
+            .map_err(|e| RunError::KubeConfig(e.to_string()))?,
+    };
+    Client::try_from(config).map_err(|e| RunError::KubeConfig(e.to_string()))
+}
+
+fn arm_config(args: &RunArgs) -> ArmConfig {
+    let cloud = match args.cloud {
+        CloudArg::Public => AzureCloud::Public,
+        CloudArg::China => AzureCloud::China,
+        CloudArg::UsGov => AzureCloud::UsGovernment,
+    };
+    let mut config = match &args.arm_endpoint {
+        Some(url) => ArmConfig::custom(url.clone(), ArmConfig::scope_for(url)),
+        None => ArmConfig::for_cloud(cloud),
+    };
+    if let Some(scope) = &args.token_scope {
+        config.token_scope = scope.clone();
+    }
+    config.api_version = args.api_version.clone();
+    config.ca_bundle = args.ca_bundle.clone().map(CaBundle::File);
+    config.retry_after.min = args.min_retry_after;
+    config
+}
+
+/// A client secret from `AZURE_CLIENT_SECRET` (with `AZURE_TENANT_ID` and `AZURE_CLIENT_ID`)
+/// when set; else workload identity or managed identity as the environment says.
+fn credential_source() -> CredentialSource {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (
+        var("AZURE_TENANT_ID"),
+        var("AZURE_CLIENT_ID"),
+        var("AZURE_CLIENT_SECRET"),
+    ) {
+        (Some(tenant_id), Some(client_id), Some(client_secret)) => CredentialSource::ClientSecret {
+            tenant_id,
+            client_id,
+            client_secret,
+        },
+        _ => CredentialSource::from_env(),
+    }
+}

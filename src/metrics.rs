@@ -1,0 +1,230 @@
+//! Prometheus metrics. Label values come from closed sets (results, step kinds); no error
+//! strings or other unbounded values.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use kube::runtime::reflector::ObjectRef;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::api::ApimCapacity;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabel {
+    result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    /// The HTTP status code, or `none` when no answer came.
+    code: String,
+}
+
+/// The operator's metrics and their registry.
+pub struct Metrics {
+    registry: Registry,
+    reconciles: Family<ResultLabel, Counter>,
+    reconcile_duration: Histogram,
+    operations_in_flight: Gauge,
+    operation_duration: Family<KindLabel, Histogram>,
+    drift_detected: Counter,
+    leader: Gauge,
+    azure_requests: Family<RequestLabels, Counter>,
+    azure_throttled: Counter,
+    in_flight: Mutex<HashSet<ObjectRef<ApimCapacity>>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("apimcap");
+        let reconciles = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "reconciles",
+            "Reconciles by result (InSync, InProgress, WaitingForAzure, Stalled, Retrying, ...)",
+            reconciles.clone(),
+        );
+        let reconcile_duration = Histogram::new(exponential_buckets(0.005, 2.0, 14));
+        registry.register(
+            "reconcile_duration_seconds",
+            "Time spent in one reconcile",
+            reconcile_duration.clone(),
+        );
+        let operations_in_flight = Gauge::default();
+        registry.register(
+            "operations_in_flight",
+            "Azure operations started by this operator and not yet finished",
+            operations_in_flight.clone(),
+        );
+        let operation_duration = Family::<KindLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(1.0, 2.0, 14))
+        });
+        registry.register(
+            "operation_duration_seconds",
+            "Duration of finished Azure operations by kind (Scale, ChangeTier, AddRegion, RemoveRegion)",
+            operation_duration.clone(),
+        );
+        let drift_detected = Counter::default();
+        registry.register(
+            "drift_detected",
+            "Times a service was found changed outside its ApimCapacity",
+            drift_detected.clone(),
+        );
+        let leader = Gauge::default();
+        registry.register(
+            "leader",
+            "1 while this process is the leader that reconciles, else 0",
+            leader.clone(),
+        );
+        let azure_requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "azure_requests",
+            "Azure Resource Manager requests by HTTP method and status code",
+            azure_requests.clone(),
+        );
+        let azure_throttled = Counter::default();
+        registry.register(
+            "azure_throttled",
+            "Azure Resource Manager answers 429 (throttled)",
+            azure_throttled.clone(),
+        );
+        Metrics {
+            registry,
+            azure_requests,
+            azure_throttled,
+            reconciles,
+            reconcile_duration,
+            operations_in_flight,
+            operation_duration,
+            drift_detected,
+            leader,
+            in_flight: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+impl Metrics {
+    /// Records one reconcile of `object` and whether an operation is in flight for it.
+    pub fn reconciled(
+        &self,
+        result: &str,
+        took: Duration,
+        operation_in_flight: bool,
+        object: &ObjectRef<ApimCapacity>,
+    ) {
+        self.reconciles
+            .get_or_create(&ResultLabel {
+                result: result.to_string(),
+            })
+            .inc();
+        self.reconcile_duration.observe(took.as_secs_f64());
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if operation_in_flight {
+            in_flight.insert(object.clone());
+        } else {
+            in_flight.remove(object);
+        }
+        self.operations_in_flight.set(in_flight.len() as i64);
+    }
+
+    /// Records a finished operation of `kind`.
+    pub fn operation_finished(&self, kind: &str, took: Duration) {
+        self.operation_duration
+            .get_or_create(&KindLabel {
+                kind: kind.to_string(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn drift_detected(&self) {
+        self.drift_detected.inc();
+    }
+
+    pub fn set_leader(&self, leader: bool) {
+        self.leader.set(i64::from(leader));
+    }
+
+    /// The metrics in the Prometheus text format.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+impl crate::azure::RequestObserver for Metrics {
+    fn observe(&self, method: &str, status: Option<u16>) {
+        let method = match method {
+            "GET" | "PATCH" | "PUT" | "POST" | "DELETE" => method,
+            _ => "OTHER",
+        };
+        let code = status.map_or_else(|| "none".to_string(), |c| c.to_string());
+        self.azure_requests
+            .get_or_create(&RequestLabels {
+                method: method.to_string(),
+                code,
+            })
+            .inc();
+        if status == Some(429) {
+            self.azure_throttled.inc();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconciles_and_operations_are_counted() {
+        let metrics = Metrics::default();
+        let object = ObjectRef::<ApimCapacity>::new("payments").within("platform");
+        metrics.reconciled("InProgress", Duration::from_millis(20), true, &object);
+        let text = metrics.encode();
+        assert!(
+            text.contains("apimcap_reconciles_total{result=\"InProgress\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("apimcap_operations_in_flight 1"), "{text}");
+        metrics.reconciled("InSync", Duration::from_millis(5), false, &object);
+        metrics.operation_finished("Scale", Duration::from_secs(30));
+        let text = metrics.encode();
+        assert!(text.contains("apimcap_operations_in_flight 0"), "{text}");
+        assert!(
+            text.contains("apimcap_operation_duration_seconds_count{kind=\"Scale\"} 1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn azure_requests_are_counted_by_method_and_code() {
+        use crate::azure::RequestObserver;
+        let metrics = Metrics::default();
+        metrics.observe("GET", Some(200));
+        metrics.observe("PATCH", Some(429));
+        metrics.observe("GET", None);
+        let text = metrics.encode();
+        assert!(
+            text.contains("apimcap_azure_requests_total{method=\"GET\",code=\"200\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("apimcap_azure_requests_total{method=\"GET\",code=\"none\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("apimcap_azure_throttled_total 1"), "{text}");
+    }
+}
