@@ -1,0 +1,225 @@
+//! Scenario 4: a fleet of ApimCapacity resources over as many simulated services across
+//! several subscriptions, all changed at once (a scale). Time until all are Ready over the
+//! time of one change alone; the peak Azure request rate per subscription (1 s windows)
+//! against ARM's limits and the 429s; the operator's peak RSS and CPU; the Kubernetes API
+//! requests it made.
+
+use std::time::{Duration, Instant};
+
+use apim_capacity::sim::SimConfig;
+
+use super::report::Report;
+use crate::perf_support::analysis::{diff, peak_per_second};
+use crate::perf_support::{Svc, World, WorldConfig, manifest, subscription};
+
+pub struct Params {
+    pub resources: usize,
+    pub subscriptions: usize,
+    pub op_seconds: u64,
+    pub retry_after: u64,
+}
+
+fn units(n: u32) -> Vec<(String, u32)> {
+    vec![("westeurope".to_string(), n)]
+}
+
+pub fn run(report: &mut Report, p: Params) {
+    let subs = p.subscriptions.max(1);
+    let services: Vec<Svc> = (0..p.resources)
+        .map(|i| {
+            Svc::new(
+                &subscription(i % subs),
+                &format!("fleet-{i}"),
+                "Standard",
+                &[("westeurope", 1)],
+            )
+        })
+        .collect();
+    let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let mut config = WorldConfig::new("bench-fleet", services.clone())
+        .flag("min-retry-after", &format!("{}s", p.retry_after))
+        .flag("resync-interval", "10m");
+    config.sim = SimConfig {
+        retry_after: p.retry_after,
+        operation_duration: Some(Duration::from_secs(p.op_seconds)),
+        ..config.sim
+    };
+    let mut world = World::start(config);
+    world.start_operator();
+    let inputs = format!(
+        "{} resources / services over {subs} subscriptions; operations {} s, Retry-After {} s",
+        p.resources, p.op_seconds, p.retry_after
+    );
+
+    // Take the fleet under management (every service already in sync).
+    let started = Instant::now();
+    let all = |n: u32| -> String {
+        services
+            .iter()
+            .map(|s| manifest(&s.name, s, "Standard", &units(n), ""))
+            .collect::<Vec<_>>()
+            .join("---\n")
+    };
+    world.apply(&all(1));
+    let applied = started.elapsed();
+    let Some(ready) = world.wait_ready(&names, Duration::from_secs(900)) else {
+        panic!("the fleet did not become Ready: {:?}", first(&world.not_ready(&names)));
+    };
+    report.note(format!(
+        "Fleet: taking {} in-sync resources under management took {:.1} s (kubectl apply --server-side of all of them: {:.1} s).",
+        p.resources,
+        ready.duration_since(started).as_secs_f64(),
+        applied.as_secs_f64()
+    ));
+    std::thread::sleep(Duration::from_secs(2));
+
+    // One change alone, as the yardstick.
+    let lone = &services[0];
+    let started = Instant::now();
+    world.apply(&manifest(&lone.name, lone, "Standard", &units(2), ""));
+    let Some(ready) = world.wait_ready(&[lone.name.clone()], Duration::from_secs(300)) else {
+        panic!("the single change did not finish");
+    };
+    let single = ready.duration_since(started).as_secs_f64();
+    std::thread::sleep(Duration::from_secs(2));
+
+    // Everything at once.
+    world.clear_requests();
+    let kube_before = world.apiserver_requests();
+    let usage_before = world.operator_usage().unwrap_or_default();
+    let started = Instant::now();
+    world.apply(&all(3));
+    let applied = started.elapsed();
+    let ready = world.wait_ready(&names, Duration::from_secs(900));
+    let Some(ready) = ready else {
+        panic!("the fleet change did not finish: {:?}", first(&world.not_ready(&names)));
+    };
+    let took = ready.duration_since(started).as_secs_f64();
+    std::thread::sleep(Duration::from_secs(1));
+    let usage = world.operator_usage().unwrap_or_default();
+    let kube_after = world.apiserver_requests();
+    let requests: Vec<_> = world.requests().into_iter().filter(|r| r.is_arm()).collect();
+    world.check_alive();
+
+    report.row(
+        "4",
+        "fleet: all Ready / one change alone",
+        format!("{:.2} ({took:.1} s / {single:.1} s)", took / single),
+        "–",
+        None,
+        format!(
+            "{inputs}; scale 1→3 units of all at once (the kubectl apply itself took {:.1} s), the lone change 1→2 units",
+            applied.as_secs_f64()
+        ),
+    );
+    let reads = peak_per_second(&requests, |r| r.is_read());
+    let writes = peak_per_second(&requests, |r| r.is_write());
+    let peak_reads = reads.values().copied().max().unwrap_or(0);
+    let peak_writes = writes.values().copied().max().unwrap_or(0);
+    let throttled = requests.iter().filter(|r| r.status == Some(429)).count();
+    let total_reads = requests.iter().filter(|r| r.is_read()).count();
+    let total_writes = requests.iter().filter(|r| r.is_write()).count();
+    report.row(
+        "4",
+        "fleet: peak Azure reads per subscription per second",
+        format!("{peak_reads}"),
+        "≤ 25 (ARM)",
+        Some(peak_reads <= 25),
+        format!(
+            "1 s windows of the sim's log, per subscription: {}; {total_reads} reads in all",
+            list(&reads)
+        ),
+    );
+    report.row(
+        "4",
+        "fleet: peak Azure writes per subscription per second",
+        format!("{peak_writes}"),
+        "≤ 10 (ARM)",
+        Some(peak_writes <= 10),
+        format!(
+            "per subscription: {}; {total_writes} writes in all (min {})",
+            list(&writes),
+            p.resources
+        ),
+    );
+    report.row(
+        "4",
+        "fleet: Azure answers 429",
+        format!("{throttled}"),
+        "0",
+        Some(throttled == 0),
+        "the sim's token buckets: reads 250 burst / 25 per s, writes 200 / 10 per s, per subscription and principal",
+    );
+    let mib = usage.peak_rss_kib as f64 / 1024.0;
+    report.row(
+        "4",
+        "fleet: operator peak RSS (VmHWM)",
+        format!("{mib:.1} MiB"),
+        "< 64 MiB",
+        Some(mib < 64.0),
+        format!(
+            "{} resources; RSS at the end {:.1} MiB",
+            p.resources,
+            usage.rss_kib as f64 / 1024.0
+        ),
+    );
+    let cpu = usage.cpu_seconds - usage_before.cpu_seconds;
+    report.row(
+        "4",
+        "fleet: operator CPU for the change",
+        format!("{cpu:.1} s ({:.1} ms per resource)", cpu * 1000.0 / p.resources as f64),
+        "–",
+        None,
+        format!(
+            "utime+stime from /proc; {:.1} CPU s since the operator started",
+            usage.cpu_seconds
+        ),
+    );
+    let kube = diff(&kube_before, &kube_after);
+    let sum = |f: &dyn Fn(&str, &str, &str) -> bool| -> f64 {
+        kube.iter()
+            .filter(|((v, r, s), _)| f(v, r, s))
+            .map(|(_, n)| n)
+            .sum::<f64>()
+            + 0.0
+    };
+    let mutating = |v: &str| !matches!(v, "GET" | "LIST" | "WATCH");
+    let status = sum(&|v, r, s| r == "apimcapacities" && s == "status" && mutating(v));
+    let events = sum(&|v, r, _| r == "events" && mutating(v));
+    report.row(
+        "4",
+        "fleet: Kubernetes API writes by the operator",
+        format!(
+            "{:.0} ({:.2} per resource)",
+            status + events,
+            (status + events) / p.resources as f64
+        ),
+        "–",
+        None,
+        format!(
+            "apiserver_request_total deltas (no user-agent label there, so by resource): {status:.0} status writes + {events:.0} Event writes; kubectl's own apply and the benchmark's watch excluded"
+        ),
+    );
+    let detail: Vec<String> = kube
+        .iter()
+        .map(|((v, r, s), n)| {
+            let what = if s.is_empty() { r.clone() } else { format!("{r}/{s}") };
+            format!("{v} {what}: {n:.0}")
+        })
+        .collect();
+    report.note(format!(
+        "Fleet change, every apiserver request counted (kubectl and the benchmark included): {}.",
+        detail.join(", ")
+    ));
+}
+
+fn list(map: &std::collections::BTreeMap<String, u32>) -> String {
+    map.iter()
+        .map(|(sub, n)| format!("…{}: {n}", &sub[sub.len().saturating_sub(4)..]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn first<T: std::fmt::Debug>(v: &[T]) -> String {
+    format!("{} not ready, e.g. {:?}", v.len(), v.iter().take(3).collect::<Vec<_>>())
+}

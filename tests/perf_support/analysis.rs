@@ -1,0 +1,162 @@
+//! Pure analysis of what the simulator and the apiserver recorded: request rates per
+//! subscription, apiserver request counters, and the soak test's invariants on writes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{Req, SimOperation};
+
+/// `apiserver_request_total` summed by (verb, resource, subresource).
+pub fn parse_apiserver_requests(text: &str) -> HashMap<(String, String, String), f64> {
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("apiserver_request_total{") else {
+            continue;
+        };
+        let Some((labels, value)) = rest.rsplit_once("} ") else {
+            continue;
+        };
+        let label = |key: &str| {
+            labels
+                .split("\",")
+                .find_map(|kv| kv.strip_prefix(&format!("{key}=\"")))
+                .map(|v| v.trim_end_matches('"').to_string())
+                .unwrap_or_default()
+        };
+        let value: f64 = value.trim().parse().unwrap_or(0.0);
+        *out.entry((label("verb"), label("resource"), label("subresource")))
+            .or_insert(0.0) += value;
+    }
+    out
+}
+
+/// `after - before`, keeping only keys that changed.
+pub fn diff(
+    before: &HashMap<(String, String, String), f64>,
+    after: &HashMap<(String, String, String), f64>,
+) -> BTreeMap<(String, String, String), f64> {
+    after
+        .iter()
+        .filter_map(|(k, v)| {
+            let d = v - before.get(k).copied().unwrap_or(0.0);
+            (d > 0.0).then(|| (k.clone(), d))
+        })
+        .collect()
+}
+
+/// The highest number of requests matching `filter` in any 1-second window (aligned to
+/// whole seconds), per subscription.
+pub fn peak_per_second(requests: &[Req], filter: impl Fn(&Req) -> bool) -> BTreeMap<String, u32> {
+    let mut counts: HashMap<(String, i64), u32> = HashMap::new();
+    for r in requests.iter().filter(|r| filter(r)) {
+        let sub = r.subscription.clone().unwrap_or_default().to_lowercase();
+        *counts.entry((sub, r.at().as_second())).or_default() += 1;
+    }
+    let mut peaks: BTreeMap<String, u32> = BTreeMap::new();
+    for ((sub, _), n) in counts {
+        let peak = peaks.entry(sub).or_default();
+        *peak = (*peak).max(n);
+    }
+    peaks
+}
+
+/// The median of `values` (mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// A PATCH that broke one of the soak invariants, with why.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub kind: &'static str,
+    pub service: String,
+    pub detail: String,
+}
+
+/// Checks the writes in `requests` (sorted by time) against the operations the simulator
+/// ran. `changes` are moments (per service) at which something outside the operator
+/// changed what a correct write would be: a new spec, drift, a failed operation.
+///
+/// - **duplicate**: an accepted PATCH with the same body as the previous accepted PATCH on
+///   the service, when that one's operation succeeded and nothing changed since.
+/// - **overlap**: a PATCH sent while an operation this operator started on the service was
+///   still running.
+/// - **write in sync**: a PATCH answered 200 at once (Azure had nothing to change).
+pub fn write_violations(
+    requests: &[Req],
+    operations: &[SimOperation],
+    changes: &HashMap<String, Vec<jiff::Timestamp>>,
+) -> Vec<Violation> {
+    let parse = |t: &str| t.parse::<jiff::Timestamp>().ok();
+    let mut violations = Vec::new();
+    // (service) -> (body, time) of the last accepted PATCH.
+    let mut last: HashMap<String, (serde_json::Value, jiff::Timestamp)> = HashMap::new();
+    for r in requests.iter().filter(|r| r.is_write()) {
+        let service = r.service.clone().unwrap_or_default().to_lowercase();
+        let at = r.at();
+        // Overlap with one of our own running operations (foreign ones are the busy fault,
+        // which the operator can only discover by being refused).
+        for op in operations.iter().filter(|o| {
+            o.service.to_lowercase() == service && o.kind != "Foreign"
+        }) {
+            let (Some(start), end) = (parse(&op.start_time), op.end_time.as_deref().and_then(parse))
+            else {
+                continue;
+            };
+            let running = start < at && end.is_none_or(|end| at < end);
+            // The PATCH that started this operation is logged a moment after its start.
+            let own_start = r.status == Some(202)
+                && (at.as_millisecond() - start.as_millisecond()).abs() < 500;
+            if running && !own_start {
+                violations.push(Violation {
+                    kind: "overlap",
+                    service: service.clone(),
+                    detail: format!(
+                        "PATCH at {at} (answered {:?}) while operation {} ({}) ran from {start}",
+                        r.status, op.id, op.kind
+                    ),
+                });
+            }
+        }
+        if r.status == Some(200) {
+            violations.push(Violation {
+                kind: "write in sync",
+                service: service.clone(),
+                detail: format!("PATCH at {at} changed nothing"),
+            });
+        }
+        if r.status != Some(202) {
+            continue;
+        }
+        let body = r.body.clone().unwrap_or_default();
+        if let Some((previous, previous_at)) = last.get(&service)
+            && *previous == body
+        {
+            let op_failed = operations.iter().any(|o| {
+                o.service.to_lowercase() == service
+                    && o.status != "Succeeded"
+                    && o.status != "InProgress"
+                    && parse(&o.start_time).is_some_and(|s| {
+                        (s.as_millisecond() - previous_at.as_millisecond()).abs() < 500
+                    })
+            });
+            let changed = changes
+                .get(&service)
+                .is_some_and(|c| c.iter().any(|t| previous_at < t && *t < at));
+            if !op_failed && !changed {
+                violations.push(Violation {
+                    kind: "duplicate",
+                    service: service.clone(),
+                    detail: format!("PATCH at {at} repeats the one at {previous_at}: {body}"),
+                });
+            }
+        }
+        last.insert(service, (body, at));
+    }
+    violations
+}
