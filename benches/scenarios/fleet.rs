@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use apim_capacity::sim::SimConfig;
 
 use super::report::Report;
-use crate::perf_support::analysis::{diff, peak_per_second};
+use crate::perf_support::analysis::{diff, peak_per_second, peak_rate};
 use crate::perf_support::{Svc, World, WorldConfig, manifest, subscription};
 
 pub struct Params {
@@ -116,28 +116,31 @@ pub fn run(report: &mut Report, p: Params) {
     let writes = peak_per_second(&requests, |r| r.is_write());
     let peak_reads = reads.values().copied().max().unwrap_or(0);
     let peak_writes = writes.values().copied().max().unwrap_or(0);
+    let sustained_reads = max(&peak_rate(&requests, 10, |r| r.is_read()));
+    let sustained_writes = max(&peak_rate(&requests, 10, |r| r.is_write()));
     let throttled = requests.iter().filter(|r| r.status == Some(429)).count();
     let total_reads = requests.iter().filter(|r| r.is_read()).count();
     let total_writes = requests.iter().filter(|r| r.is_write()).count();
     report.row(
         "4",
-        "fleet: peak Azure reads per subscription per second",
-        format!("{peak_reads}"),
-        "≤ 25 (ARM)",
-        Some(peak_reads <= 25),
+        "fleet: Azure reads per subscription, peak 1 s window / peak 10 s average",
+        format!("{peak_reads} / {sustained_reads:.1} per s"),
+        "≤ 25 per s sustained (ARM: 25/s, burst 250)",
+        Some(sustained_reads <= 25.0 + 25.0 / 10.0),
         format!(
-            "1 s windows of the sim's log, per subscription: {}; {total_reads} reads in all",
-            list(&reads)
+            "from the sim's log; 1 s peaks per subscription: {}; {total_reads} reads in all ({:.1} per resource). The client's bucket (25/s, burst 25) allows up to 50 in one 1 s window and 25/s + 2.5 over 10 s",
+            list(&reads),
+            total_reads as f64 / p.resources as f64
         ),
     );
     report.row(
         "4",
-        "fleet: peak Azure writes per subscription per second",
-        format!("{peak_writes}"),
-        "≤ 10 (ARM)",
-        Some(peak_writes <= 10),
+        "fleet: Azure writes per subscription, peak 1 s window / peak 10 s average",
+        format!("{peak_writes} / {sustained_writes:.1} per s"),
+        "≤ 10 per s sustained (ARM: 10/s, burst 200)",
+        Some(sustained_writes <= 10.0 + 10.0 / 10.0),
         format!(
-            "per subscription: {}; {total_writes} writes in all (min {})",
+            "1 s peaks per subscription: {}; {total_writes} writes in all (min {}). The client's bucket (10/s, burst 10) allows up to 20 in one 1 s window",
             list(&writes),
             p.resources
         ),
@@ -218,6 +221,10 @@ fn list(map: &std::collections::BTreeMap<String, u32>) -> String {
         .map(|(sub, n)| format!("…{}: {n}", &sub[sub.len().saturating_sub(4)..]))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn max(map: &std::collections::BTreeMap<String, f64>) -> f64 {
+    map.values().copied().fold(0.0, f64::max)
 }
 
 fn first<T: std::fmt::Debug>(v: &[T]) -> String {

@@ -59,6 +59,41 @@ pub fn peak_per_second(requests: &[Req], filter: impl Fn(&Req) -> bool) -> BTree
     peaks
 }
 
+/// The highest average rate (requests per second) of requests matching `filter` over any
+/// `window` consecutive whole seconds, per subscription. A token bucket lets a 1 s window
+/// hold burst + rate; over longer windows the sustained rate shows.
+pub fn peak_rate(
+    requests: &[Req],
+    window: i64,
+    filter: impl Fn(&Req) -> bool,
+) -> BTreeMap<String, f64> {
+    let mut per_second: BTreeMap<String, BTreeMap<i64, u32>> = BTreeMap::new();
+    for r in requests.iter().filter(|r| filter(r)) {
+        let sub = r.subscription.clone().unwrap_or_default().to_lowercase();
+        *per_second
+            .entry(sub)
+            .or_default()
+            .entry(r.at().as_second())
+            .or_default() += 1;
+    }
+    per_second
+        .into_iter()
+        .map(|(sub, seconds)| {
+            let peak = seconds
+                .keys()
+                .map(|start| {
+                    seconds
+                        .range(*start..start + window)
+                        .map(|(_, n)| *n)
+                        .sum::<u32>()
+                })
+                .max()
+                .unwrap_or(0);
+            (sub, f64::from(peak) / window as f64)
+        })
+        .collect()
+}
+
 /// The median of `values` (mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();

@@ -564,7 +564,7 @@ impl World {
         self.admin(
             reqwest::Method::POST,
             &format!("/services/{service}/fail-next-operation"),
-            Some(json!({"code": code, "message": "injected by the soak test", "status": 500})),
+            Some(json!({"code": code, "message": "injected by the soak test", "status": 400})),
         );
     }
 
