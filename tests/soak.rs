@@ -136,9 +136,12 @@ fn random_changes_and_faults_converge_without_duplicate_or_overlapping_writes() 
             }
             75..85 => {
                 let seconds = rng.random_range(1.0..4.0);
-                world.busy(&svc.name, seconds);
-                counts.busy += 1;
-                format!("{} busy with a foreign operation for {seconds:.1} s", svc.name)
+                if world.busy(&svc.name, seconds) {
+                    counts.busy += 1;
+                    format!("{} busy with a foreign operation for {seconds:.1} s", svc.name)
+                } else {
+                    format!("{} not made busy: an operation already runs on it", svc.name)
+                }
             }
             85..93 => {
                 world.fail_next_operation(&svc.name, "InjectedFailure");

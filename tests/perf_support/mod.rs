@@ -552,12 +552,21 @@ impl World {
         );
     }
 
-    pub fn busy(&self, service: &str, seconds: f64) {
-        self.admin(
-            reqwest::Method::POST,
-            &format!("/services/{service}/busy"),
-            Some(json!({"seconds": seconds})),
-        );
+    /// A foreign operation keeps the service busy for `seconds`; false when the simulator
+    /// refused because an operation already runs on it.
+    pub fn busy(&self, service: &str, seconds: f64) -> bool {
+        let url = format!("{}/services/{service}/busy", self.sim().admin_url());
+        let request = self.http.post(&url).json(&json!({"seconds": seconds}));
+        self.rt.block_on(async {
+            let response = request.send().await.expect("the simulator answers");
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            assert!(
+                status.is_success() || status == reqwest::StatusCode::CONFLICT,
+                "POST {url}: {status} {text}"
+            );
+            status.is_success()
+        })
     }
 
     pub fn fail_next_operation(&self, service: &str, code: &str) {
