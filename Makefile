@@ -10,8 +10,15 @@ CARGO ?= cargo
 CONTROLPLANE_BIN ?= $(CURDIR)/target/controlplane
 export APIMCAP_CONTROLPLANE_BIN := $(CONTROLPLANE_BIN)
 CRD_FILE := crds/apimcapacities.capacity.apim.dev.yaml
+CHART := charts/apim-capacity-operator
+CHART_CRD_FILE := $(CHART)/files/crd.yaml
+HELM := $(CONTROLPLANE_BIN)/helm
+# The static binary `make static` builds and checks: glibc with crt-static, because this
+# machine's toolchain has no musl std (the Dockerfile builds the same way; see there).
+STATIC_TARGET := x86_64-unknown-linux-gnu
+STATIC_BIN := $(or $(CARGO_TARGET_DIR),target)/$(STATIC_TARGET)/release/apimcap
 
-.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check demo bench soak
+.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo bench soak
 
 all: build
 
@@ -19,7 +26,7 @@ build:
 	$(CARGO) build --release --bin apimcap
 
 ## Everything CI runs.
-test: fmt-check clippy controlplane crds-check unit-and-integration
+test: fmt-check clippy controlplane crds-check chart-check static unit-and-integration
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -35,14 +42,44 @@ unit-and-integration: controlplane
 controlplane:
 	tests/controlplane/build.sh $(CONTROLPLANE_BIN)
 
-## Regenerates the committed CRD from the Rust types.
+## Regenerates the committed CRD from the Rust types, and the chart's copy of it.
 crds:
 	$(CARGO) run --quiet --locked --bin apimcap -- crd > $(CRD_FILE)
+	cp $(CRD_FILE) $(CHART_CRD_FILE)
 
 ## Fails when the committed CRD differs from `apimcap crd`.
 crds-check:
 	@$(CARGO) run --quiet --locked --bin apimcap -- crd | diff -u $(CRD_FILE) - \
 	  || { echo "$(CRD_FILE) is stale: run 'make crds' and commit it" >&2; exit 1; }
+	@diff -u $(CRD_FILE) $(CHART_CRD_FILE) \
+	  || { echo "$(CHART_CRD_FILE) differs from $(CRD_FILE): run 'make crds' and commit it" >&2; exit 1; }
+
+## helm lint and helm template of the chart (default values and every optional part on).
+chart-check: controlplane
+	$(HELM) lint --strict $(CHART)
+	$(HELM) template apimcap $(CHART) --namespace apimcap-system > /dev/null
+	$(HELM) template apimcap $(CHART) --namespace apimcap-system \
+	  --set replicaCount=2 --set serviceMonitor.enabled=true \
+	  --set azure.workloadIdentity.enabled=true \
+	  --set azure.workloadIdentity.clientId=00000000-0000-0000-0000-000000000000 \
+	  --set azure.caBundle.configMap.name=corp-ca \
+	  --set-json 'namespacePolicy={"platform":["/subscriptions/00000000-0000-0000-0000-000000000000"]}' \
+	  --set-json 'operator.unitLimits={"Premium":40}' > /dev/null
+
+## The fully static release binary (the one the container image holds); fails unless it is
+## static and `apimcap --version` runs.
+static:
+	RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
+	  $(CARGO) build --release --locked --target $(STATIC_TARGET) --bin apimcap
+	@if readelf -lW $(STATIC_BIN) | grep -q 'INTERP' || readelf -dW $(STATIC_BIN) | grep -q 'NEEDED'; then \
+	  readelf -dW $(STATIC_BIN) | grep NEEDED; echo "$(STATIC_BIN) is not statically linked" >&2; exit 1; fi
+	$(STATIC_BIN) --version
+	@echo "static binary: $(STATIC_BIN), $$(du -h $(STATIC_BIN) | cut -f1) ($$(stat -c %s $(STATIC_BIN)) bytes)"
+
+## The container image (needs docker and network access to the base images).
+IMAGE ?= apim-capacity-operator:dev
+image:
+	docker build -t $(IMAGE) .
 
 ## A local kube-apiserver + etcd, the Azure simulator and the operator, with a sample that
 ## upgrades a service to Premium and adds a region; Ctrl-C stops and removes everything.

@@ -20,7 +20,12 @@ pub enum Command {
     /// Management services, seeded from a file.
     Sim(Box<SimArgs>),
     /// Run the controller: watch ApimCapacity resources and change Azure to match them.
+    /// A flag given twice takes its last value.
+    #[command(args_override_self = true)]
     Run(Box<RunArgs>),
+    /// Print what the operator would do for a manifest, against the live service, without
+    /// changing anything.
+    Plan(Box<crate::dry_run::PlanArgs>),
 }
 
 /// Options of `apimcap run`.
@@ -30,33 +35,9 @@ pub struct RunArgs {
     #[arg(long, env = "KUBECONFIG")]
     pub kubeconfig: Option<std::path::PathBuf>,
 
-    /// Azure cloud whose endpoints are the defaults.
-    #[arg(long, value_enum, default_value = "public")]
-    pub cloud: CloudArg,
-
-    /// Azure Resource Manager base URL (overrides the cloud's; e.g. the simulator's).
-    #[arg(long, env = "APIMCAP_ARM_ENDPOINT")]
-    pub arm_endpoint: Option<url::Url>,
-
-    /// OAuth scope of ARM tokens; default: the cloud's, or `{arm-endpoint}/.default`.
-    #[arg(long)]
-    pub token_scope: Option<String>,
-
-    /// Entra ID authority host for tokens (default: the cloud's).
-    #[arg(long, env = "AZURE_AUTHORITY_HOST")]
-    pub authority_host: Option<url::Url>,
-
-    /// Extra CA certificates (PEM) to trust for Azure, e.g. a TLS-inspecting proxy's.
-    #[arg(long, env = "APIMCAP_CA_BUNDLE")]
-    pub ca_bundle: Option<std::path::PathBuf>,
-
-    /// ARM api-version of Microsoft.ApiManagement.
-    #[arg(long, default_value = crate::azure::DEFAULT_API_VERSION)]
-    pub api_version: String,
-
-    /// Raise unit limits that Azure support raised, e.g. `Premium=40,PremiumV2=35`.
-    #[arg(long, default_value = "")]
-    pub unit_limits: String,
+    /// Azure endpoints, CA bundle, api-version and unit limits.
+    #[command(flatten)]
+    pub azure: AzureArgs,
 
     /// How often an in-sync resource is checked for drift (jittered by ±10%).
     #[arg(long, default_value = "10m", value_parser = parse_duration)]
@@ -94,6 +75,38 @@ pub struct RunArgs {
     /// Log format; default: text on a terminal, JSON otherwise.
     #[arg(long, value_enum)]
     pub log_format: Option<crate::telemetry::LogFormat>,
+}
+
+/// How to reach Azure; shared by `apimcap run` and `apimcap plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AzureArgs {
+    /// Azure cloud whose endpoints are the defaults.
+    #[arg(long, value_enum, default_value = "public")]
+    pub cloud: CloudArg,
+
+    /// Azure Resource Manager base URL (overrides the cloud's; e.g. the simulator's).
+    #[arg(long, env = "APIMCAP_ARM_ENDPOINT")]
+    pub arm_endpoint: Option<url::Url>,
+
+    /// OAuth scope of ARM tokens; default: the cloud's, or `{arm-endpoint}/.default`.
+    #[arg(long)]
+    pub token_scope: Option<String>,
+
+    /// Entra ID authority host for tokens (default: the cloud's).
+    #[arg(long, env = "AZURE_AUTHORITY_HOST")]
+    pub authority_host: Option<url::Url>,
+
+    /// Extra CA certificates (PEM) to trust for Azure, e.g. a TLS-inspecting proxy's.
+    #[arg(long, env = "APIMCAP_CA_BUNDLE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
+
+    /// ARM api-version of Microsoft.ApiManagement.
+    #[arg(long, default_value = crate::azure::DEFAULT_API_VERSION)]
+    pub api_version: String,
+
+    /// Raise unit limits that Azure support raised, e.g. `Premium=40,PremiumV2=35`.
+    #[arg(long, default_value = "")]
+    pub unit_limits: String,
 }
 
 /// The Azure clouds with known endpoints.
@@ -141,6 +154,21 @@ mod tests {
         assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn a_repeated_run_flag_takes_its_last_value() {
+        let cli = Cli::try_parse_from([
+            "apimcap",
+            "run",
+            "--resync-interval=30s",
+            "--resync-interval=3s",
+        ])
+        .expect("repeated flags parse");
+        match cli.command {
+            Command::Run(args) => assert_eq!(args.resync_interval, Duration::from_secs(3)),
+            other => panic!("parsed as {other:?}"),
+        }
     }
 
     #[test]

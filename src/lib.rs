@@ -6,6 +6,7 @@ pub mod azure;
 pub mod cli;
 pub mod controller;
 pub mod domain;
+pub mod dry_run;
 pub mod http;
 pub mod metrics;
 pub mod plan;

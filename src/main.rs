@@ -28,6 +28,16 @@ fn main() -> anyhow::Result<()> {
                 .block_on(apim_capacity::controller::run(*args))
                 .context("the controller stopped")?;
         }
+        Command::Plan(args) => {
+            apim_capacity::telemetry::init(apim_capacity::telemetry::LogFormat::Text);
+            let text = tokio::runtime::Runtime::new()
+                .context("starting the async runtime")?
+                .block_on(apim_capacity::dry_run::run(*args))
+                .context("could not plan")?;
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .context("writing the plan")?;
+        }
         Command::Sim(args) => {
             apim_capacity::telemetry::init(apim_capacity::telemetry::LogFormat::Text);
             tokio::runtime::Runtime::new()

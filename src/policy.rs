@@ -1,41 +1,29 @@
 //! The namespace policy: which Azure scopes the ApimCapacity resources of each namespace
 //! may target. Without a policy file every namespace may target any service; with one, a
-//! namespace may target only what a rule allows it.
+//! namespace may target only the scopes listed for it (a namespace not listed: nothing).
+//!
+//! A scope is an ARM id prefix — a subscription, a resource group or a service — whose
+//! segments may use `*` as a wildcard; names compare case-insensitively, as in Azure:
 //!
 //! ```yaml
-//! rules:
-//!   - namespaces: [team-payments, "team-pay-*"]   # names or patterns with '*'
-//!     subscriptions: ["00000000-0000-0000-0000-000000000000"]
-//!     resourceGroups: ["rg-payments-*"]          # optional: any when absent
-//!     services: ["*-apim"]                       # optional: any when absent
+//! platform:
+//!   - /subscriptions/00000000-0000-0000-0000-000000000000
+//! team-payments:
+//!   - /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-payments-*
+//!   - /subscriptions/*/resourceGroups/rg-shared/providers/Microsoft.ApiManagement/service/payments-*
 //! ```
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 use crate::api::ServiceReference;
 
-/// The whole policy.
+/// Namespace → the Azure scopes its resources may target.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(transparent)]
 pub struct NamespacePolicy {
-    /// Allowances; a namespace may target a service when any rule allows it.
-    pub rules: Vec<Rule>,
-}
-
-/// One allowance.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Rule {
-    /// Namespaces (or patterns with `*`) this rule applies to.
-    pub namespaces: Vec<String>,
-    /// Subscription ids (or `*`) they may target.
-    pub subscriptions: Vec<String>,
-    /// Resource groups (patterns, case-insensitive); any when absent.
-    #[serde(default)]
-    pub resource_groups: Option<Vec<String>>,
-    /// Service names (patterns, case-insensitive); any when absent.
-    #[serde(default)]
-    pub services: Option<Vec<String>>,
+    pub scopes: BTreeMap<String, Vec<String>>,
 }
 
 /// The policy file could not be used.
@@ -71,29 +59,20 @@ impl NamespacePolicy {
 
     /// Whether resources in `namespace` may manage `service`.
     pub fn allows(&self, namespace: &str, service: &ServiceReference) -> bool {
-        self.rules.iter().any(|rule| {
-            any_matches(&rule.namespaces, namespace, false)
-                && any_matches(&rule.subscriptions, &service.subscription_id, true)
-                && rule
-                    .resource_groups
-                    .as_ref()
-                    .is_none_or(|p| any_matches(p, &service.resource_group, true))
-                && rule
-                    .services
-                    .as_ref()
-                    .is_none_or(|p| any_matches(p, &service.name, true))
+        let id = crate::controller::ownership::resource_id(service).to_ascii_lowercase();
+        let id: Vec<&str> = id.trim_matches('/').split('/').collect();
+        self.scopes.get(namespace).is_some_and(|scopes| {
+            scopes.iter().any(|scope| {
+                let scope = scope.to_ascii_lowercase();
+                let scope: Vec<&str> = scope.trim_matches('/').split('/').collect();
+                scope.len() <= id.len()
+                    && scope
+                        .iter()
+                        .zip(&id)
+                        .all(|(pattern, segment)| glob(pattern, segment))
+            })
         })
     }
-}
-
-fn any_matches(patterns: &[String], value: &str, ignore_case: bool) -> bool {
-    patterns.iter().any(|p| {
-        if ignore_case {
-            glob(&p.to_ascii_lowercase(), &value.to_ascii_lowercase())
-        } else {
-            glob(p, value)
-        }
-    })
 }
 
 /// `*` matches any run of characters; everything else matches itself.
@@ -135,26 +114,22 @@ mod tests {
 
     fn policy() -> NamespacePolicy {
         serde_yaml::from_str(&format!(
-            "rules:\n- namespaces: [team-payments, 'team-pay-*']\n  subscriptions: ['{SUB}']\n  resourceGroups: ['rg-payments-*']\n- namespaces: [platform]\n  subscriptions: ['*']\n"
+            "team-payments:\n  - /subscriptions/{SUB}/resourceGroups/rg-payments-*\n  - /subscriptions/*/resourceGroups/rg-shared/providers/Microsoft.ApiManagement/service/payments-*\nplatform:\n  - /subscriptions/*\n"
         ))
         .expect("valid policy")
     }
 
     #[test]
-    fn a_namespace_may_target_only_its_allowance() {
+    fn a_namespace_may_target_only_its_scopes() {
         let p = policy();
+        let other = "11111111-1111-1111-1111-111111111111";
         assert!(p.allows("team-payments", &service(SUB, "RG-Payments-prod", "x")));
-        assert!(p.allows("team-pay-eu", &service(SUB, "rg-payments-eu", "x")));
         assert!(!p.allows("team-payments", &service(SUB, "rg-orders", "x")));
-        assert!(!p.allows(
-            "team-payments",
-            &service("11111111-1111-1111-1111-111111111111", "rg-payments-a", "x")
-        ));
+        assert!(!p.allows("team-payments", &service(other, "rg-payments-a", "x")));
+        assert!(p.allows("team-payments", &service(other, "rg-shared", "Payments-EU")));
+        assert!(!p.allows("team-payments", &service(other, "rg-shared", "orders")));
         assert!(!p.allows("team-orders", &service(SUB, "rg-payments-a", "x")));
-        assert!(p.allows(
-            "platform",
-            &service("11111111-1111-1111-1111-111111111111", "any", "any")
-        ));
+        assert!(p.allows("platform", &service(other, "any", "any")));
     }
 
     #[test]
@@ -169,9 +144,8 @@ mod tests {
     }
 
     #[test]
-    fn typos_in_the_policy_are_refused() {
-        let bad: Result<NamespacePolicy, _> =
-            serde_yaml::from_str("rules:\n- namespace: [a]\n  subscriptions: ['*']\n");
+    fn a_malformed_policy_is_refused() {
+        let bad: Result<NamespacePolicy, _> = serde_yaml::from_str("team-a: /subscriptions/x\n");
         assert!(bad.is_err());
     }
 }

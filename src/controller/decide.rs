@@ -14,14 +14,12 @@ use super::convert::{
 };
 use super::outcomes::{Requeue, from_azure_error, from_blocked};
 use super::ownership::{other_manager, resource_id};
+use super::polling::{Polled, held_after_failure, poll};
 use crate::api::{
     ApimCapacity, ApimCapacityStatus, ConditionType, DriftPolicy, LastOperation, OperationResult,
     OperationStatus, Reason,
 };
-use crate::azure::{
-    ApimApi, ArmClient, CapacityPatch, OperationHandle, PatchOutcome, PollOutcome, ServiceRef,
-    ServiceResource,
-};
+use crate::azure::{ApimApi, ArmClient, CapacityPatch, PatchOutcome, ServiceRef, ServiceResource};
 use crate::plan::{self, Plan, Policy, Step};
 use crate::status::{Observed, Outcome};
 
@@ -326,59 +324,6 @@ async fn start_step(
             Decision::new(Observed::default(), outcome, requeue)
         }
     }
-}
-
-enum Polled {
-    Running(Duration),
-    Succeeded(Option<ServiceResource>),
-    Failed(String),
-    /// The operation URL no longer answers in a way that can be trusted.
-    Lost(String),
-    Error(String),
-}
-
-async fn poll(api: &ArmClient, operation: &OperationStatus, ctx: &Context) -> Polled {
-    let handle = OperationHandle {
-        url: operation.poll_url.clone(),
-        style: match operation.poll_style {
-            crate::api::PollStyle::AzureAsyncOperation => crate::azure::PollStyle::AsyncOperation,
-            crate::api::PollStyle::Location => crate::azure::PollStyle::Location,
-        },
-        retry_after: ctx.settings.min_retry_after,
-        started_at: operation.started_at.0,
-    };
-    match api.poll_operation(&handle).await {
-        Ok(PollOutcome::Running { retry_after }) => {
-            Polled::Running(retry_after.max(ctx.settings.min_retry_after))
-        }
-        Ok(PollOutcome::Succeeded(resource)) => Polled::Succeeded(resource),
-        Ok(PollOutcome::Failed(body)) => {
-            Polled::Failed(format!("({}) {}", body.code, body.message))
-        }
-        Ok(PollOutcome::Canceled) => Polled::Failed("the operation was canceled".into()),
-        Err(e) if e.kind() == crate::azure::ErrorKind::Terminal => Polled::Lost(e.to_string()),
-        Err(e) => Polled::Error(e.to_string()),
-    }
-}
-
-/// A failed operation stalls the resource until the spec changes or the resync interval
-/// has passed since the failure, so a failing change is not repeated in a loop.
-fn held_after_failure(
-    obj: &ApimCapacity,
-    previous: &ApimCapacityStatus,
-    ctx: &Context,
-    now: Timestamp,
-) -> bool {
-    let stalled_by_failure = previous
-        .conditions
-        .iter()
-        .any(|c| c.type_ == ConditionType::Stalled && c.reason == Reason::OperationFailed);
-    let same_generation = obj.metadata.generation == Some(previous.observed_generation);
-    let recent = previous.last_operation.as_ref().is_some_and(|last| {
-        last.result == OperationResult::Failed
-            && add(last.finished_at.0, ctx.settings.resync_interval) > now
-    });
-    stalled_by_failure && same_generation && recent
 }
 
 fn stalled_message(previous: &ApimCapacityStatus) -> String {

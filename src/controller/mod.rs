@@ -10,6 +10,7 @@ pub mod events;
 pub mod leader;
 pub mod outcomes;
 pub mod ownership;
+pub mod polling;
 pub mod reconcile;
 
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use crate::azure::{
     ArmClient, ArmConfig, AzureCloud, AzureError, CaBundle, CredentialFactory, CredentialOptions,
     CredentialSource,
 };
-use crate::cli::{CloudArg, RunArgs};
+use crate::cli::{AzureArgs, CloudArg, RunArgs};
 use crate::domain::UnitLimits;
 use crate::http::Health;
 use crate::metrics::Metrics;
@@ -60,12 +61,13 @@ pub enum RunError {
 /// recorded in status for the next leader.
 pub async fn run(args: RunArgs) -> Result<(), RunError> {
     let client = kube_client(&args).await?;
-    let limits = UnitLimits::default().with_overrides(&args.unit_limits)?;
+    let limits = UnitLimits::default().with_overrides(&args.azure.unit_limits)?;
     let policy = match &args.namespace_policy {
         Some(path) => Some(NamespacePolicy::from_file(path)?),
         None => None,
     };
-    let arm_config = arm_config(&args);
+    let mut arm_config = arm_config(&args.azure);
+    arm_config.retry_after.min = args.min_retry_after;
     let source = credential_source();
     tracing::info!(credential = ?source, arm = %arm_config.base_url, "Azure identity and endpoint");
     let own = crate::azure::credentials::build_credential(&source, &CredentialOptions::default())?
@@ -75,7 +77,7 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     let credentials = CredentialFactory::new(
         &source,
         CredentialOptions {
-            authority_host: args.authority_host.clone(),
+            authority_host: args.azure.authority_host.clone(),
             http_client: Some(arm.http_client().clone()),
         },
     )?;
@@ -145,7 +147,7 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
             Ok(_) => {}
         })
         .applied_objects()
-        .predicate_filter(predicates::generation, Default::default());
+        .predicate_filter(spec_or_requested_reconcile, Default::default());
     let ctx = Arc::new(Context::new(
         client.clone(),
         arm,
@@ -220,6 +222,24 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     finish_http(http, addr).await
 }
 
+/// The annotation that asks for a reconcile now (any new value), like Flux's
+/// `reconcile.fluxcd.io/requestedAt`, which is honoured too.
+pub const RECONCILE_REQUESTED_AT: &str = "capacity.apim.dev/reconcile-requested-at";
+
+/// Reconcile on a new generation (a spec change) or a new reconcile request; status and
+/// other metadata changes (including this operator's own status writes) do not cost an
+/// Azure read.
+fn spec_or_requested_reconcile(obj: &ApimCapacity) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let annotations = obj.metadata.annotations.as_ref();
+    let requested = |key: &str| annotations.and_then(|a| a.get(key)).cloned();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    predicates::generation(obj).hash(&mut hasher);
+    requested(RECONCILE_REQUESTED_AT).hash(&mut hasher);
+    requested("reconcile.fluxcd.io/requestedAt").hash(&mut hasher);
+    Some(hasher.finish())
+}
+
 async fn finish_http(
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     addr: std::net::SocketAddr,
@@ -273,7 +293,8 @@ async fn kube_client(args: &RunArgs) -> Result<Client, RunError> {
     Client::try_from(config).map_err(|e| RunError::KubeConfig(e.to_string()))
 }
 
-fn arm_config(args: &RunArgs) -> ArmConfig {
+/// The ARM client configuration of the command line.
+pub fn arm_config(args: &AzureArgs) -> ArmConfig {
     let cloud = match args.cloud {
         CloudArg::Public => AzureCloud::Public,
         CloudArg::China => AzureCloud::China,
@@ -288,13 +309,12 @@ fn arm_config(args: &RunArgs) -> ArmConfig {
     }
     config.api_version = args.api_version.clone();
     config.ca_bundle = args.ca_bundle.clone().map(CaBundle::File);
-    config.retry_after.min = args.min_retry_after;
     config
 }
 
 /// A client secret from `AZURE_CLIENT_SECRET` (with `AZURE_TENANT_ID` and `AZURE_CLIENT_ID`)
 /// when set; else workload identity or managed identity as the environment says.
-fn credential_source() -> CredentialSource {
+pub fn credential_source() -> CredentialSource {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     match (
         var("AZURE_TENANT_ID"),

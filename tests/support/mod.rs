@@ -4,6 +4,7 @@
 pub mod certs;
 pub mod controlplane;
 pub mod operator;
+pub mod replicas;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

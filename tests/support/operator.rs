@@ -319,6 +319,16 @@ impl E2e {
         self.start_operator();
     }
 
+    /// The simulator's base URL (ARM and Entra endpoints).
+    pub fn sim_url(&self) -> String {
+        self.sim().base_url().to_string()
+    }
+
+    /// The file holding the simulator's CA certificate.
+    pub fn ca_path(&self) -> &std::path::Path {
+        &self.ca
+    }
+
     /// The operator's log so far.
     pub fn operator_log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -376,7 +386,8 @@ impl E2e {
         assert!(out.success, "kubectl patch failed: {}", out.stderr);
     }
 
-    /// Touches an annotation: a watch event without a new generation, so one reconcile.
+    /// Asks for a reconcile now (the `capacity.apim.dev/reconcile-requested-at` annotation):
+    /// one reconcile without a new generation.
     pub fn nudge(&self, name: &str) {
         let value = format!("{:?}", Instant::now());
         let out = self.kubectl(&[
@@ -384,7 +395,10 @@ impl E2e {
             "--overwrite",
             "apimcap",
             name,
-            &format!("e2e/nudge={}", value.replace([' ', '.', ':'], "")),
+            &format!(
+                "capacity.apim.dev/reconcile-requested-at={}",
+                value.replace([' ', '.', ':'], "")
+            ),
         ]);
         assert!(out.success, "kubectl annotate failed: {}", out.stderr);
     }

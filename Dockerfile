@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# The apim-capacity-operator image: one fully static `apimcap` binary on distroless, no
+# shell, non-root.
+#
+#   docker build -t REGISTRY/apim-capacity-operator:TAG .
+#
+# The builder compiles for x86_64-unknown-linux-musl, the usual way to a static Rust binary
+# (musl's resolver works without NSS modules, which distroless/static does not have). TLS
+# is rustls with ring, so there is no OpenSSL to link. `make static` in CI checks the
+# closest thing this project's build machines can build: a crt-static glibc binary of the
+# same sources (their toolchain cannot download the musl standard library); the musl build
+# itself runs only here, in `docker build`.
+
+ARG RUST_VERSION=1.95
+
+FROM rust:${RUST_VERSION}-bookworm AS builder
+ARG TARGET=x86_64-unknown-linux-musl
+RUN rustup target add ${TARGET} \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends musl-tools \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+ENV CARGO_PROFILE_RELEASE_STRIP=symbols \
+    CC_x86_64_unknown_linux_musl=musl-gcc
+# Cache mounts keep the crate downloads and the build between image builds.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --target ${TARGET} --bin apimcap \
+ && cp target/${TARGET}/release/apimcap /apimcap \
+ && /apimcap --version
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=builder /apimcap /apimcap
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["/apimcap"]
+CMD ["run"]
