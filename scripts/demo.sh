@@ -20,7 +20,11 @@ tenant=72f988bf-86f1-41af-91ab-2d7cd011db47
 client_id=6b1f0e0e-0000-4000-8000-000000000001
 client_secret=demo-secret
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+if [ -t 2 ]; then
+  say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+else
+  say() { printf '==> %s\n' "$*" >&2; }
+fi
 
 # ----- build what is missing -----
 for b in etcd kube-apiserver kubectl; do
@@ -154,7 +158,7 @@ wait_until 30 "the simulator" test -s "$work/sim-ca.pem"
 
 metrics_port=$(free_port)
 say "starting the operator (metrics on http://127.0.0.1:$metrics_port/metrics)"
-AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client_id AZURE_CLIENT_SECRET=$client_secret \
+NO_COLOR=1 AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client_id AZURE_CLIENT_SECRET=$client_secret \
   "$apimcap" run --kubeconfig "$KUBECONFIG" --arm-endpoint "$sim" --authority-host "$sim" \
   --ca-bundle "$work/sim-ca.pem" --min-retry-after 1s --resync-interval 30s \
   --metrics-addr "127.0.0.1:$metrics_port" --log-format text >"$work/operator.log" 2>&1 &
@@ -166,7 +170,7 @@ say "applying scripts/demo-apimcap.yaml: payments-apim Standard (1 unit, westeur
 kubectl create namespace demo >/dev/null
 kubectl apply -n demo -f scripts/demo-apimcap.yaml >/dev/null
 say "kubectl get apimcap -n demo -w   (until Ready=True)"
-kubectl get apimcap -n demo -w &
+"$bin_dir/kubectl" get apimcap -n demo -w &
 pids+=($!)
 ready() {
   [ "$(kubectl get apimcap -n demo payments \
@@ -185,7 +189,7 @@ sleep 1 # let the watch print the last line
 kill "${pids[-1]}" 2>/dev/null || true
 echo
 say "kubectl get events -n demo"
-kubectl get events -n demo --sort-by=.lastTimestamp \
+kubectl get events -n demo --sort-by=.eventTime \
   -o custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message
 say "Ready. The service in the simulator now reads:"
 curl -s --cacert "$work/sim-ca.pem" "$sim/_sim/services/payments-apim" |
@@ -204,6 +208,6 @@ Everything keeps running. In another terminal:
 Logs: $work/operator.log, $work/sim.log
 Press Ctrl-C to stop everything and clean up.
 EOF
-kubectl get apimcap -n demo -w --output-watch-events=false &
+"$bin_dir/kubectl" get apimcap -n demo -w &
 pids+=($!)
 wait "${pids[-1]}"

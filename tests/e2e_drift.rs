@@ -79,8 +79,7 @@ fn suspended_resources_make_no_azure_calls_until_resumed() {
     let suspended = t.wait_condition("cap", "Ready", "Unknown", "Suspended", secs(30));
     assert!(condition(&suspended, "Reconciling").is_none());
     assert!(condition(&suspended, "Stalled").is_none());
-    // More than one resync interval passes; absence of calls cannot be polled for.
-    t.nudge("cap");
+    // More than one resync interval (3 s) passes; absence of calls cannot be polled for.
     std::thread::sleep(secs(5));
     let requests = t.requests();
     report("suspended", &requests, &service);
@@ -124,7 +123,8 @@ fn two_resources_on_one_service_the_older_keeps_it() {
         msg.contains(&format!("{}/first", t.ns)),
         "names the owner: {msg}"
     );
-    t.nudge("first");
+    let event = t.wait_event("second", "ServiceConflict", secs(10));
+    assert_eq!(event.type_, "Warning", "{event:?}");
     let first = t.wait_ready("first", secs(30));
     assert_in_sync(&first);
     let requests = t.requests();

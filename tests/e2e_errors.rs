@@ -35,6 +35,13 @@ fn failed_azure_operation_is_reported_with_azures_code_and_message() {
     let event = t.wait_event("cap", "OperationFailed", secs(10));
     assert_eq!(event.type_, "Warning");
     assert!(event.message.contains(azure_message), "{event:?}");
+    assert!(
+        has_condition(&failed, "Ready", "False", "OperationFailed")
+            || has_condition(&failed, "Stalled", "True", "OperationFailed")
+            || has_condition(&failed, "Ready", "False", "Retrying"),
+        "the failure shows in the conditions: {:#}",
+        failed["status"]["conditions"]
+    );
 
     let requests = t.requests();
     report("failed_operation", &requests, &service);
@@ -220,4 +227,33 @@ fn bad_secret_references_are_credentials_errors_naming_the_secret() {
     let team: Vec<_> = requests.iter().filter(|r| r.is_write(&names[2])).collect();
     assert_eq!(team.len(), 1);
     assert_eq!(team[0].principal.as_deref(), Some(TEAM_CLIENT));
+}
+
+#[test]
+fn a_secret_created_after_the_resource_is_picked_up() {
+    let mut t = E2e::builder("secret_created_later")
+        .service("Standard", &[("westeurope", 1)])
+        .arg("--resync-interval=3s")
+        .start();
+    let service = t.service().to_string();
+    let creds = "  credentials:\n    secretRef: {name: team}\n";
+    t.apply_capacity("cap", "Standard", &[("westeurope", 2)], creds);
+    let stalled = t.wait_condition("cap", "Stalled", "True", "CredentialsError", secs(30));
+    assert!(message(&stalled, "Stalled").contains("team"));
+    let event = t.wait_event("cap", "CredentialsError", secs(10));
+    assert_eq!(event.type_, "Warning");
+
+    t.secret(
+        "team",
+        &[
+            ("tenantId", TENANT),
+            ("clientId", TEAM_CLIENT),
+            ("clientSecret", TEAM_SECRET),
+        ],
+    );
+    let done = t.wait_ready("cap", secs(60));
+    assert!(condition(&done, "Stalled").is_none());
+    let requests = t.requests();
+    report("secret_created_later", &requests, &service);
+    assert_eq!(writes(&requests, &service).len(), 1);
 }

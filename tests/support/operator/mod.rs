@@ -1,0 +1,430 @@
+//! The operator under test, end to end: the Azure simulator in-process (HTTPS, a seed made
+//! for the test), `apimcap run` as a child process against the shared control plane, and
+//! helpers that read what users read (`kubectl get`, Events) and what Azure saw (the
+//! simulator's request log).
+//!
+//! The operator watches every namespace, so the tests of one binary run one at a time
+//! (a process-wide lock held by [`E2e`]); each test binary has its own control plane, so
+//! separate binaries can run in parallel. Dropping an [`E2e`] stops its operator and deletes its
+//! resources; when the test failed, the operator's log and the Azure requests are printed.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use apim_capacity::sim::{self, Seed, SimConfig, SimHandle};
+
+use super::{ControlPlane, shared};
+
+mod requests;
+mod resource;
+
+// Each test binary uses a different part of the helpers.
+#[allow(unused_imports)]
+pub use requests::*;
+#[allow(unused_imports)]
+pub use resource::*;
+
+pub const SUB: &str = "00000000-0000-0000-0000-000000000000";
+pub const RG: &str = "rg-e2e";
+pub const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+/// The operator's own identity (full access).
+pub const OPERATOR_CLIENT: &str = "6b1f0e0e-0000-4000-8000-000000000001";
+pub const OPERATOR_SECRET: &str = "operator-secret";
+/// A team's principal with full access, for `spec.credentials`.
+pub const TEAM_CLIENT: &str = "6b1f0e0e-0000-4000-8000-000000000002";
+pub const TEAM_SECRET: &str = "team-secret";
+/// A principal that may only read.
+pub const READER_CLIENT: &str = "6b1f0e0e-0000-4000-8000-000000000003";
+pub const READER_SECRET: &str = "reader-secret";
+/// A principal without any role.
+pub const NOBODY_CLIENT: &str = "6b1f0e0e-0000-4000-8000-000000000004";
+pub const NOBODY_SECRET: &str = "nobody-secret";
+
+/// Nominal 30-minute scale takes 2 s, a 45-minute tier or region change 3 s.
+pub const TIME_SCALE: f64 = 2.0 / 1800.0;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A service in the simulator's seed; the first region is the primary.
+#[derive(Clone, Debug)]
+pub struct SeedSvc {
+    pub name: String,
+    pub sku: String,
+    pub regions: Vec<(String, u32)>,
+}
+
+impl SeedSvc {
+    fn yaml(&self) -> String {
+        let (primary, units) = &self.regions[0];
+        let mut out = format!(
+            "  - subscription: {SUB}\n    resourceGroup: {RG}\n    name: {}\n    location: {primary}\n    sku: {}\n    capacity: {units}\n    publisherEmail: platform@contoso.com\n    publisherName: Contoso\n",
+            self.name, self.sku
+        );
+        if self.regions.len() > 1 {
+            out.push_str("    additionalLocations:\n");
+            for (location, units) in &self.regions[1..] {
+                out.push_str(&format!(
+                    "      - {{location: {location}, capacity: {units}}}\n"
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn seed_yaml(services: &[SeedSvc]) -> String {
+    let mut out = String::from("services:\n");
+    for s in services {
+        out.push_str(&s.yaml());
+    }
+    out.push_str(&format!(
+        "principals:\n  - {{tenant: {TENANT}, clientId: {OPERATOR_CLIENT}, clientSecret: {OPERATOR_SECRET}}}\n  - {{tenant: {TENANT}, clientId: {TEAM_CLIENT}, clientSecret: {TEAM_SECRET}}}\n  - tenant: {TENANT}\n    clientId: {READER_CLIENT}\n    clientSecret: {READER_SECRET}\n    roles: [{{scope: /subscriptions/{SUB}, access: read}}]\n  - tenant: {TENANT}\n    clientId: {NOBODY_CLIENT}\n    clientSecret: {NOBODY_SECRET}\n    roles: []\n"
+    ));
+    out
+}
+
+/// How an [`E2e`] starts.
+pub struct Builder {
+    test: String,
+    services: Vec<SeedSvc>,
+    config: SimConfig,
+    args: Vec<String>,
+    start_operator: bool,
+}
+
+impl Builder {
+    /// Adds a service to the seed, named after the test (`-2`, `-3`... for more).
+    pub fn service(mut self, sku: &str, regions: &[(&str, u32)]) -> Self {
+        let slug: String = self
+            .test
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(36)
+            .collect();
+        let slug = slug.trim_matches('-');
+        let name = match self.services.len() {
+            0 => format!("{slug}-apim"),
+            n => format!("{slug}-apim-{}", n + 1),
+        };
+        self.services.push(SeedSvc {
+            name,
+            sku: sku.to_string(),
+            regions: regions.iter().map(|(l, u)| (l.to_string(), *u)).collect(),
+        });
+        self
+    }
+
+    /// Changes the simulator's configuration.
+    pub fn sim(mut self, change: impl FnOnce(&mut SimConfig)) -> Self {
+        change(&mut self.config);
+        self
+    }
+
+    /// An extra `apimcap run` argument as `--flag=value`; it replaces the default of that flag.
+    pub fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.to_string());
+        self
+    }
+
+    /// Starts the simulator only; call [`E2e::start_operator`] later.
+    pub fn without_operator(mut self) -> Self {
+        self.start_operator = false;
+        self
+    }
+
+    pub fn start(mut self) -> E2e {
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let cp = shared();
+        cp.install_crds();
+        let ns = cp.namespace(&self.test);
+        self.config.seed = Seed::parse(&seed_yaml(&self.services)).expect("the test seed parses");
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime for the simulator");
+        let handle = rt
+            .block_on(sim::start(self.config))
+            .expect("the simulator starts");
+        let dir = tempfile::Builder::new()
+            .prefix("apimcap-e2e-")
+            .tempdir()
+            .expect("a temp dir");
+        let ca = dir.path().join("sim-ca.pem");
+        std::fs::write(&ca, handle.ca_pem()).expect("writing the simulator CA");
+        let cert = reqwest::Certificate::from_pem(handle.ca_pem().as_bytes()).expect("CA parses");
+        let http = reqwest::Client::builder()
+            .tls_certs_only([cert])
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("an HTTP client");
+        let log = dir.path().join("apimcap.log");
+        let mut e2e = E2e {
+            cp,
+            ns,
+            services: self.services,
+            rt,
+            sim: Some(handle),
+            http,
+            ca,
+            log,
+            args: self.args,
+            metrics_port: 0,
+            operator: None,
+            standby: None,
+            starts: 0,
+            _dir: dir,
+            _serial: serial,
+        };
+        if self.start_operator {
+            e2e.start_operator();
+        }
+        e2e
+    }
+}
+
+/// One end-to-end test's world.
+pub struct E2e {
+    pub cp: &'static ControlPlane,
+    pub ns: String,
+    pub services: Vec<SeedSvc>,
+    rt: tokio::runtime::Runtime,
+    sim: Option<SimHandle>,
+    http: reqwest::Client,
+    ca: PathBuf,
+    log: PathBuf,
+    args: Vec<String>,
+    pub metrics_port: u16,
+    operator: Option<Child>,
+    standby: Option<Child>,
+    starts: u32,
+    _dir: tempfile::TempDir,
+    _serial: MutexGuard<'static, ()>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl E2e {
+    pub fn builder(test: &str) -> Builder {
+        Builder {
+            test: test.to_string(),
+            services: Vec::new(),
+            config: SimConfig {
+                retry_after: 1,
+                time_scale: TIME_SCALE,
+                ..SimConfig::default()
+            },
+            args: Vec::new(),
+            start_operator: true,
+        }
+    }
+
+    fn sim(&self) -> &SimHandle {
+        self.sim.as_ref().expect("the simulator runs")
+    }
+
+    /// The first seeded service's name.
+    pub fn service(&self) -> &str {
+        &self.services[0].name
+    }
+
+    /// Starts `apimcap run` (again); its stderr is appended to one log file.
+    pub fn start_operator(&mut self) {
+        assert!(self.operator.is_none(), "the operator already runs");
+        if self.metrics_port == 0 {
+            self.metrics_port = free_port();
+        }
+        self.operator = Some(self.spawn(self.metrics_port));
+    }
+
+    /// Starts a second `apimcap run` (a standby replica, with its own metrics port) that
+    /// logs to the same file; [`E2e::promote_standby`] makes it the operator.
+    pub fn start_standby(&mut self) {
+        assert!(self.standby.is_none(), "a standby already runs");
+        self.standby = Some(self.spawn(free_port()));
+    }
+
+    /// After the operator was stopped, the standby becomes the process the helpers watch.
+    pub fn promote_standby(&mut self) {
+        assert!(self.operator.is_none(), "stop the operator first");
+        self.operator = Some(self.standby.take().expect("a standby runs"));
+    }
+
+    pub fn operator_pid(&self) -> Option<u32> {
+        self.operator.as_ref().map(Child::id)
+    }
+
+    pub fn standby_pid(&self) -> Option<u32> {
+        self.standby.as_ref().map(Child::id)
+    }
+
+    fn spawn(&mut self, metrics_port: u16) -> Child {
+        self.starts += 1;
+        let mut log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("the operator log opens");
+        writeln!(log, "===== apimcap run, start #{} =====", self.starts).expect("log write");
+        let base = self.sim().base_url().to_string();
+        // Overridable by `Builder::arg` (clap refuses a flag given twice).
+        let defaults = [
+            "--min-retry-after=1s".to_string(),
+            "--resync-interval=30s".to_string(),
+            format!("--metrics-addr=127.0.0.1:{metrics_port}"),
+            "--log-format=text".to_string(),
+        ];
+        let mut command = Command::new(env!("CARGO_BIN_EXE_apimcap"));
+        command
+            .arg("run")
+            .arg(format!("--kubeconfig={}", self.cp.kubeconfig.display()))
+            .arg(format!("--arm-endpoint={base}"))
+            .arg(format!("--authority-host={base}"))
+            .arg(format!("--ca-bundle={}", self.ca.display()))
+            .args(defaults.iter().filter(|d| {
+                let flag = d.split('=').next().unwrap_or_default();
+                !self.args.iter().any(|a| a.split('=').next() == Some(flag))
+            }))
+            .args(&self.args)
+            .env("AZURE_TENANT_ID", TENANT)
+            .env("AZURE_CLIENT_ID", OPERATOR_CLIENT)
+            .env("AZURE_CLIENT_SECRET", OPERATOR_SECRET)
+            .env("NO_COLOR", "1")
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_string()),
+            )
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log);
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and only affects the child being created. The
+        // child dies with the test thread that started it, which outlives this E2e.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        command.spawn().expect("apimcap starts")
+    }
+
+    fn signal(&mut self, signal: i32) -> Option<Child> {
+        let child = self.operator.take()?;
+        // SAFETY: kill(2) on the pid of a child we have not reaped yet.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, signal);
+        }
+        Some(child)
+    }
+
+    /// SIGKILL: the process gets no chance to clean up.
+    pub fn kill_9(&mut self) {
+        if let Some(mut child) = self.signal(libc::SIGKILL) {
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then waits up to 20 s for the exit; returns how it exited.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.signal(libc::SIGTERM).expect("the operator runs");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().expect("waiting for apimcap") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                self.fail("apimcap did not exit within 20 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGTERM and a fresh process.
+    pub fn restart(&mut self) {
+        self.terminate();
+        self.start_operator();
+    }
+
+    /// The simulator's base URL (ARM and Entra endpoints).
+    pub fn sim_url(&self) -> String {
+        self.sim().base_url().to_string()
+    }
+
+    /// The file holding the simulator's CA certificate.
+    pub fn ca_path(&self) -> &std::path::Path {
+        &self.ca
+    }
+
+    /// The operator's log so far.
+    pub fn operator_log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Panics with `message`, the operator's log and the Azure requests.
+    pub fn fail(&self, message: &str) -> ! {
+        panic!("{message}");
+    }
+
+    fn check_alive(&mut self) {
+        if let Some(child) = self.operator.as_mut()
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            self.operator = None;
+            self.fail(&format!("apimcap exited early ({status})"));
+        }
+    }
+}
+
+impl Drop for E2e {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.signal(libc::SIGKILL) {
+            let _ = child.wait();
+        }
+        if let Some(mut child) = self.standby.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if std::thread::panicking() {
+            let log = self.operator_log();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(300)..];
+            eprintln!(
+                "----- apimcap log (last {} lines) -----\n{}",
+                tail.len(),
+                tail.join("\n")
+            );
+            if self.sim.is_some() {
+                let requests = self.requests();
+                eprintln!("----- Azure requests ({}) -----", requests.len());
+                for r in requests.iter().rev().take(150).rev() {
+                    eprintln!("{r}");
+                }
+            }
+        }
+        let _ = self.kubectl(&["delete", "apimcap", "--all", "--wait=false"]);
+        if let Some(sim) = self.sim.take() {
+            self.rt.block_on(sim.shutdown());
+        }
+    }
+}
+
+/// `Duration::from_secs`, short.
+pub fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
