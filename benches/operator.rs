@@ -2,8 +2,10 @@
 //! separate process) against the real kube-apiserver and the HTTPS Azure simulator.
 //!
 //! 1. convergence overhead of single changes, 2. Azure requests per change, 3. idle cost,
-//! 4. a fleet changed at once. Prints a Markdown table and writes `docs/performance.md`
-//! (with the planner's figures when `cargo bench --bench planner` ran before).
+//! 4. a fleet changed at once.
+//!
+//! Prints a Markdown table and writes `docs/performance.md` (with the planner's figures
+//! when `cargo bench --bench planner` ran before).
 //!
 //! Knobs (environment): `APIMCAP_BENCH_RUNS` (3), `APIMCAP_BENCH_IDLE` (20 resources),
 //! `APIMCAP_BENCH_IDLE_SECONDS` (60), `APIMCAP_BENCH_FLEET` (1000), `APIMCAP_BENCH_FLEET_SUBS`

@@ -67,7 +67,8 @@ fn cases() -> Vec<(&'static str, DesiredCapacity, LiveService, Policy)> {
     .iter()
     .map(|l| (l.to_string(), 3))
     .collect();
-    let many_live: Vec<(&str, u32, usize)> = many.iter().map(|(l, u)| (l.as_str(), *u, 0)).collect();
+    let many_live: Vec<(&str, u32, usize)> =
+        many.iter().map(|(l, u)| (l.as_str(), *u, 0)).collect();
     let many_desired: Vec<(&str, u32)> = many
         .iter()
         .enumerate()
@@ -130,7 +131,14 @@ fn planner(c: &mut Criterion) {
     let mut group = c.benchmark_group("plan");
     for (name, desired, live, policy) in cases() {
         group.bench_function(name, |b| {
-            b.iter(|| plan(black_box(&desired), black_box(&live), black_box(&policy), now()))
+            b.iter(|| {
+                plan(
+                    black_box(&desired),
+                    black_box(&live),
+                    black_box(&policy),
+                    now(),
+                )
+            })
         });
     }
     group.finish();
@@ -205,7 +213,10 @@ fn write_summary(all: &[(&'static str, DesiredCapacity, LiveService, Policy)], l
         out.push_str(&format!("| {name} | {kind} | {time} |\n"));
     }
     if let Some(ns) = median_ns("mix") {
-        out.push_str(&format!("| all {} cases in a row | | {ns:.0} ns |\n", all.len()));
+        out.push_str(&format!(
+            "| all {} cases in a row | | {ns:.0} ns |\n",
+            all.len()
+        ));
     }
     out.push_str(&format!("\nThroughput, one thread: {line}.\n"));
     let dir = profile.join("apimcap-bench");

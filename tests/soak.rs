@@ -36,7 +36,10 @@ fn random_spec(rng: &mut StdRng) -> (String, Vec<(String, u32)>) {
         3 => ("Premium".into(), vec![we(rng.random_range(1..=3))]),
         _ => (
             "Premium".into(),
-            vec![we(rng.random_range(1..=2)), ("eastus".into(), rng.random_range(1..=2))],
+            vec![
+                we(rng.random_range(1..=2)),
+                ("eastus".into(), rng.random_range(1..=2)),
+            ],
         ),
     }
 }
@@ -54,7 +57,12 @@ struct Counts {
 
 impl Counts {
     fn faults(&self) -> u32 {
-        self.kills + self.server_errors + self.throttles + self.busy + self.failed_operations + self.drifts
+        self.kills
+            + self.server_errors
+            + self.throttles
+            + self.busy
+            + self.failed_operations
+            + self.drifts
     }
 }
 
@@ -93,9 +101,12 @@ fn random_changes_and_faults_converge_without_duplicate_or_overlapping_writes() 
         yaml.push(manifest(&s.name, s, &spec.0, &spec.1, CONSENT));
         desired.insert(s.name.clone(), spec);
     }
+    let since = Instant::now();
     world.apply(&yaml.join("---\n"));
     assert!(
-        world.wait_ready(&names, Duration::from_secs(60)).is_some(),
+        world
+            .wait_ready(&names, since, Duration::from_secs(60))
+            .is_some(),
         "not Ready at the start: {:?}",
         world.not_ready(&names)
     );
@@ -138,14 +149,23 @@ fn random_changes_and_faults_converge_without_duplicate_or_overlapping_writes() 
                 let seconds = rng.random_range(1.0..4.0);
                 if world.busy(&svc.name, seconds) {
                     counts.busy += 1;
-                    format!("{} busy with a foreign operation for {seconds:.1} s", svc.name)
+                    format!(
+                        "{} busy with a foreign operation for {seconds:.1} s",
+                        svc.name
+                    )
                 } else {
-                    format!("{} not made busy: an operation already runs on it", svc.name)
+                    format!(
+                        "{} not made busy: an operation already runs on it",
+                        svc.name
+                    )
                 }
             }
             85..93 => {
                 world.fail_next_operation(&svc.name, "InjectedFailure");
-                outside.entry(svc.name.clone()).or_default().push(jiff::Timestamp::now());
+                outside
+                    .entry(svc.name.clone())
+                    .or_default()
+                    .push(jiff::Timestamp::now());
                 counts.failed_operations += 1;
                 format!("the next operation on {} fails", svc.name)
             }
@@ -153,9 +173,15 @@ fn random_changes_and_faults_converge_without_duplicate_or_overlapping_writes() 
                 let (_, live) = world.azure_capacity(&svc.name);
                 let units = if live[0].1 == 1 { 2 } else { 1 };
                 world.drift(&svc.name, json!({"sku": {"capacity": units}}));
-                outside.entry(svc.name.clone()).or_default().push(jiff::Timestamp::now());
+                outside
+                    .entry(svc.name.clone())
+                    .or_default()
+                    .push(jiff::Timestamp::now());
                 counts.drifts += 1;
-                format!("drift: {} primary units set to {units} behind the operator's back", svc.name)
+                format!(
+                    "drift: {} primary units set to {units} behind the operator's back",
+                    svc.name
+                )
             }
         };
         println!("soak #{n}: {what}");

@@ -87,10 +87,13 @@ pub fn run(report: &mut Report, runs: usize) {
         .iter()
         .map(|s| manifest(&s.name, s, "Standard", &regions(&[("westeurope", 1)]), ""))
         .collect();
+    let since = Instant::now();
     world.apply(&initial.join("---\n"));
     let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
     assert!(
-        world.wait_ready(&names, Duration::from_secs(120)).is_some(),
+        world
+            .wait_ready(&names, since, Duration::from_secs(120))
+            .is_some(),
         "the initial resources did not become Ready: {:?}",
         world.not_ready(&names)
     );
@@ -113,12 +116,15 @@ pub fn run(report: &mut Report, runs: usize) {
                 &regions(change.regions),
                 "",
             ));
-            let Some(ready) = world.wait_ready(&[svc.name.clone()], Duration::from_secs(120))
-            else {
+            let Some(ready) = world.wait_ready(
+                std::slice::from_ref(&svc.name),
+                started,
+                Duration::from_secs(120),
+            ) else {
                 panic!(
                     "{} did not become Ready: {:?}\n{}",
                     svc.name,
-                    world.not_ready(&[svc.name.clone()]),
+                    world.not_ready(std::slice::from_ref(&svc.name)),
                     world.log_tail(60)
                 );
             };
@@ -196,7 +202,12 @@ fn record(report: &mut Report, change: &Change, samples: &[Sample], runs: usize)
             .map(|s| (s.service_reads + s.polls) as f64)
             .collect::<Vec<_>>(),
     );
-    let gets = median(&samples.iter().map(|s| s.service_reads as f64).collect::<Vec<_>>());
+    let gets = median(
+        &samples
+            .iter()
+            .map(|s| s.service_reads as f64)
+            .collect::<Vec<_>>(),
+    );
     let polls = median(&samples.iter().map(|s| s.polls as f64).collect::<Vec<_>>());
     let throttled: usize = samples.iter().map(|s| s.throttled).sum();
     let others: usize = samples.iter().map(|s| s.others).sum();

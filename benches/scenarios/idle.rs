@@ -23,10 +23,13 @@ pub fn run(report: &mut Report, resources: usize, seconds: u64) {
         .iter()
         .map(|s| manifest(&s.name, s, "Standard", &[("westeurope".into(), 1)], ""))
         .collect();
+    let since = std::time::Instant::now();
     world.apply(&manifests.join("---\n"));
     let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
     assert!(
-        world.wait_ready(&names, Duration::from_secs(120)).is_some(),
+        world
+            .wait_ready(&names, since, Duration::from_secs(120))
+            .is_some(),
         "not Ready: {:?}",
         world.not_ready(&names)
     );
@@ -35,7 +38,11 @@ pub fn run(report: &mut Report, resources: usize, seconds: u64) {
     let kube_before = world.apiserver_requests();
     let cpu_before = world.operator_usage().unwrap_or_default();
     std::thread::sleep(Duration::from_secs(seconds));
-    let requests: Vec<_> = world.requests().into_iter().filter(|r| r.is_arm()).collect();
+    let requests: Vec<_> = world
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_arm())
+        .collect();
     let kube_after = world.apiserver_requests();
     let usage = world.operator_usage().unwrap_or_default();
     world.check_alive();
@@ -71,7 +78,9 @@ pub fn run(report: &mut Report, resources: usize, seconds: u64) {
     let status_writes: f64 = kube
         .iter()
         .filter(|((verb, resource, sub), _)| {
-            resource == "apimcapacities" && sub == "status" && !matches!(verb.as_str(), "GET" | "LIST" | "WATCH")
+            resource == "apimcapacities"
+                && sub == "status"
+                && !matches!(verb.as_str(), "GET" | "LIST" | "WATCH")
         })
         .map(|(_, n)| n)
         .sum::<f64>()

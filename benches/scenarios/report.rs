@@ -64,7 +64,9 @@ impl Report {
              down, ARM's rate limits are not.\n\n",
         );
         out.push_str(&format!("Machine: {}.\n\n", machine()));
-        out.push_str("| # | measure | result | target | met | inputs |\n|---|---|---|---|---|---|\n");
+        out.push_str(
+            "| # | measure | result | target | met | inputs |\n|---|---|---|---|---|---|\n",
+        );
         for r in &self.rows {
             let met = match r.met {
                 Some(true) => "yes",

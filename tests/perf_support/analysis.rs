@@ -136,17 +136,20 @@ pub fn write_violations(
         let at = r.at();
         // Overlap with one of our own running operations (foreign ones are the busy fault,
         // which the operator can only discover by being refused).
-        for op in operations.iter().filter(|o| {
-            o.service.to_lowercase() == service && o.kind != "Foreign"
-        }) {
-            let (Some(start), end) = (parse(&op.start_time), op.end_time.as_deref().and_then(parse))
-            else {
+        for op in operations
+            .iter()
+            .filter(|o| o.service.to_lowercase() == service && o.kind != "Foreign")
+        {
+            let (Some(start), end) = (
+                parse(&op.start_time),
+                op.end_time.as_deref().and_then(parse),
+            ) else {
                 continue;
             };
             let running = start < at && end.is_none_or(|end| at < end);
             // The PATCH that started this operation is logged a moment after its start.
-            let own_start = r.status == Some(202)
-                && (at.as_millisecond() - start.as_millisecond()).abs() < 500;
+            let own_start =
+                r.status == Some(202) && (at.as_millisecond() - start.as_millisecond()).abs() < 500;
             if running && !own_start {
                 violations.push(Violation {
                     kind: "overlap",

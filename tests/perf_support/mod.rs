@@ -87,7 +87,13 @@ fn seed_yaml(services: &[Svc]) -> String {
 }
 
 /// An ApimCapacity manifest for `svc` with `sku`, `regions` and extra `spec:` lines.
-pub fn manifest(name: &str, svc: &Svc, sku: &str, regions: &[(String, u32)], extra: &str) -> String {
+pub fn manifest(
+    name: &str,
+    svc: &Svc,
+    sku: &str,
+    regions: &[(String, u32)],
+    extra: &str,
+) -> String {
     let mut yaml = format!(
         "apiVersion: capacity.apim.dev/v1alpha1\nkind: ApimCapacity\nmetadata:\n  name: {name}\nspec:\n  service:\n    subscriptionId: {}\n    resourceGroup: {}\n    name: {}\n  sku: {sku}\n  regions:\n",
         svc.subscription, svc.resource_group, svc.name
@@ -289,7 +295,8 @@ impl World {
                         let name = object["metadata"]["name"].as_str().unwrap_or_default();
                         let was_ready = seen.get(name).is_some_and(|s| {
                             s.ready()
-                                && s.object["metadata"]["generation"] == object["metadata"]["generation"]
+                                && s.object["metadata"]["generation"]
+                                    == object["metadata"]["generation"]
                         });
                         let ready_at = if is_ready(&object) {
                             if was_ready {
@@ -340,12 +347,18 @@ impl World {
         writeln!(log, "===== apimcap run, start #{} =====", self.starts).expect("log write");
         let base = self.sim().base_url().to_string();
         let mut flags: Vec<(String, String)> = vec![
-            ("kubeconfig".into(), self.cp.kubeconfig.display().to_string()),
+            (
+                "kubeconfig".into(),
+                self.cp.kubeconfig.display().to_string(),
+            ),
             ("arm-endpoint".into(), base.clone()),
             ("authority-host".into(), base),
             ("ca-bundle".into(), self.ca.display().to_string()),
             ("min-retry-after".into(), "1s".into()),
-            ("metrics-addr".into(), format!("127.0.0.1:{}", self.metrics_port)),
+            (
+                "metrics-addr".into(),
+                format!("127.0.0.1:{}", self.metrics_port),
+            ),
             ("log-format".into(), "json".into()),
         ];
         for (name, value) in &self.flags {
@@ -361,7 +374,10 @@ impl World {
             .env("AZURE_TENANT_ID", TENANT)
             .env("AZURE_CLIENT_ID", CLIENT)
             .env("AZURE_CLIENT_SECRET", SECRET)
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
@@ -441,19 +457,27 @@ impl World {
             .cloned()
     }
 
-    /// Waits until every object of `names` is Ready for its current generation, as the
-    /// watch saw it, and returns the latest moment one of them became Ready (None on
-    /// timeout).
-    pub fn wait_ready(&mut self, names: &[String], timeout: Duration) -> Option<Instant> {
-        self.wait_until(names, timeout, |s| s.ready())
-            .then(|| {
-                let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-                names
-                    .iter()
-                    .filter_map(|n| seen.get(n).and_then(|s| s.ready_at))
-                    .max()
-            })
-            .flatten()
+    /// Waits until every object of `names` became Ready for its current generation after
+    /// `since` (the moment before the apply: an object still Ready for its previous
+    /// generation, before the watch saw the new one, does not count), as the watch saw it,
+    /// and returns the latest moment one of them became Ready (None on timeout).
+    pub fn wait_ready(
+        &mut self,
+        names: &[String],
+        since: Instant,
+        timeout: Duration,
+    ) -> Option<Instant> {
+        self.wait_until(names, timeout, |s| {
+            s.ready() && s.ready_at.is_some_and(|t| t >= since)
+        })
+        .then(|| {
+            let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            names
+                .iter()
+                .filter_map(|n| seen.get(n).and_then(|s| s.ready_at))
+                .max()
+        })
+        .flatten()
     }
 
     /// Waits until `check` holds for every object of `names`; false on timeout.
@@ -660,7 +684,8 @@ impl ProcessUsage {
         // Fields after the command name (which may contain spaces) start at field 3.
         let rest = &stat[stat.rfind(')')? + 2..];
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
         // SAFETY: sysconf has no preconditions.
         let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
         Some(ProcessUsage {
