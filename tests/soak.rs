@@ -1,5 +1,6 @@
 //! Soak: random desired changes under random faults — the operator killed with SIGKILL at
-//! random moments and restarted, 5xx and 429 bursts, foreign operations that keep a service
+//! random moments and restarted, 5xx and 429 bursts, storms of 5xx, 429 or dropped
+//! connections on a fraction of all requests, foreign operations that keep a service
 //! busy, failed operations, drift — against the real control plane and the simulator.
 //!
 //! At the end every resource has converged (Ready, and Azure holds what the spec says), and
@@ -50,6 +51,7 @@ struct Counts {
     kills: u32,
     server_errors: u32,
     throttles: u32,
+    storms: u32,
     busy: u32,
     failed_operations: u32,
     drifts: u32,
@@ -60,6 +62,7 @@ impl Counts {
         self.kills
             + self.server_errors
             + self.throttles
+            + self.storms
             + self.busy
             + self.failed_operations
             + self.drifts
@@ -118,7 +121,7 @@ fn random_changes_and_faults_converge_without_duplicate_or_overlapping_writes() 
         let svc = services[rng.random_range(0..SERVICES)].clone();
         let roll = rng.random_range(0..100);
         let what = match roll {
-            0..40 => {
+            0..35 => {
                 let spec = random_spec(&mut rng);
                 world.apply(&manifest(&svc.name, &svc, &spec.0, &spec.1, CONSENT));
                 counts.changes += 1;
@@ -126,26 +129,42 @@ fn random_changes_and_faults_converge_without_duplicate_or_overlapping_writes() 
                 desired.insert(svc.name.clone(), spec);
                 format!("change {} to {text}", svc.name)
             }
-            40..55 => {
+            35..48 => {
                 world.kill_9();
                 std::thread::sleep(Duration::from_millis(rng.random_range(0..2000)));
                 world.start_operator();
                 counts.kills += 1;
                 "SIGKILL the operator and restart it".into()
             }
-            55..65 => {
+            48..56 => {
                 let count = rng.random_range(3..10);
                 world.faults(json!({"kind": "serverError", "count": count, "status": 503}));
                 counts.server_errors += 1;
                 format!("{count} answers 503")
             }
-            65..75 => {
+            56..64 => {
                 let count = rng.random_range(3..10);
                 world.faults(json!({"kind": "throttle", "count": count, "retryAfterSeconds": 1}));
                 counts.throttles += 1;
                 format!("{count} answers 429")
             }
-            75..85 => {
+            64..74 => {
+                // A fraction of every ARM request fails for a few seconds, PATCHes included.
+                let kind = ["serverError", "throttle", "drop"][rng.random_range(0..3)];
+                let rate = rng.random_range(0.2..0.6);
+                let seconds = rng.random_range(1.0..4.0);
+                world.faults(
+                    json!({"kind": kind, "rate": rate, "status": 503, "retryAfterSeconds": 1}),
+                );
+                std::thread::sleep(Duration::from_secs_f64(seconds));
+                world.faults(json!({"kind": kind, "rate": 0.0}));
+                counts.storms += 1;
+                format!(
+                    "{kind} storm: {:.0} % of ARM requests for {seconds:.1} s",
+                    rate * 100.0
+                )
+            }
+            74..84 => {
                 let seconds = rng.random_range(1.0..4.0);
                 if world.busy(&svc.name, seconds) {
                     counts.busy += 1;
@@ -160,7 +179,7 @@ fn random_changes_and_faults_converge_without_duplicate_or_overlapping_writes() 
                     )
                 }
             }
-            85..93 => {
+            84..92 => {
                 world.fail_next_operation(&svc.name, "InjectedFailure");
                 outside
                     .entry(svc.name.clone())
@@ -230,12 +249,13 @@ fn random_changes_and_faults_converge_without_duplicate_or_overlapping_writes() 
         .filter(|r| r.is_write() && r.status == Some(202))
         .count();
     println!(
-        "soak summary (seed {seed}): operations {operations}: {} spec changes; faults {}: {} kills, {} 5xx bursts, {} 429 bursts, {} busy, {} failed operations, {} drifts; Azure writes {writes} ({accepted} accepted), Azure operations {}; duplicate writes {}, overlapping writes {}, writes in sync {}; converged {}/{}",
+        "soak summary (seed {seed}): operations {operations}: {} spec changes; faults {}: {} kills, {} 5xx bursts, {} 429 bursts, {} storms, {} busy, {} failed operations, {} drifts; Azure writes {writes} ({accepted} accepted), Azure operations {}; duplicate writes {}, overlapping writes {}, writes in sync {}; converged {}/{}",
         counts.changes,
         counts.faults(),
         counts.kills,
         counts.server_errors,
         counts.throttles,
+        counts.storms,
         counts.busy,
         counts.failed_operations,
         counts.drifts,
