@@ -198,3 +198,128 @@ pub fn write_violations(
     }
     violations
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(at: &str, method: &str, status: u16, body: serde_json::Value) -> Req {
+        Req {
+            time: at.to_string(),
+            kind: "arm".into(),
+            method: method.into(),
+            path: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/a"
+                .into(),
+            status: Some(status),
+            service: Some("a".into()),
+            subscription: Some("s".into()),
+            body: Some(body),
+            fault: None,
+            at: at.parse().ok(),
+        }
+    }
+
+    fn op(start: &str, end: &str, status: &str) -> SimOperation {
+        SimOperation {
+            id: start.into(),
+            service: "a".into(),
+            kind: "Scale".into(),
+            status: status.into(),
+            start_time: start.into(),
+            end_time: Some(end.into()),
+        }
+    }
+
+    const T0: &str = "2026-01-01T00:00:00Z";
+    const T0_END: &str = "2026-01-01T00:00:05Z";
+    const T1: &str = "2026-01-01T00:00:10Z";
+    const T1_END: &str = "2026-01-01T00:00:15Z";
+
+    #[test]
+    fn the_same_step_sent_again_after_it_succeeded_is_a_duplicate() {
+        let body = serde_json::json!({"sku": {"name": "Standard", "capacity": 2}});
+        let requests = [
+            req(T0, "PATCH", 202, body.clone()),
+            req(T1, "PATCH", 202, body),
+        ];
+        let ops = [op(T0, T0_END, "Succeeded"), op(T1, T1_END, "Succeeded")];
+        let v = write_violations(&requests, &ops, &HashMap::new());
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].kind, "duplicate");
+    }
+
+    #[test]
+    fn the_same_step_after_a_failure_or_drift_is_no_duplicate() {
+        let body = serde_json::json!({"sku": {"name": "Standard", "capacity": 2}});
+        let requests = [
+            req(T0, "PATCH", 202, body.clone()),
+            req(T1, "PATCH", 202, body),
+        ];
+        let failed = [op(T0, T0_END, "Failed"), op(T1, T1_END, "Succeeded")];
+        assert!(write_violations(&requests, &failed, &HashMap::new()).is_empty());
+        let ok = [op(T0, T0_END, "Succeeded"), op(T1, T1_END, "Succeeded")];
+        let drift = HashMap::from([(
+            "a".to_string(),
+            vec!["2026-01-01T00:00:07Z".parse().expect("a time")],
+        )]);
+        assert!(write_violations(&requests, &ok, &drift).is_empty());
+    }
+
+    #[test]
+    fn a_write_while_our_operation_runs_overlaps_and_a_no_op_write_is_flagged() {
+        let requests = [
+            req(
+                T0,
+                "PATCH",
+                202,
+                serde_json::json!({"sku": {"capacity": 2}}),
+            ),
+            req(
+                "2026-01-01T00:00:02Z",
+                "PATCH",
+                409,
+                serde_json::json!({"sku": {"capacity": 3}}),
+            ),
+            req(
+                T1,
+                "PATCH",
+                200,
+                serde_json::json!({"sku": {"capacity": 2}}),
+            ),
+        ];
+        let ops = [op(T0, T0_END, "Succeeded")];
+        let kinds: Vec<&str> = write_violations(&requests, &ops, &HashMap::new())
+            .iter()
+            .map(|v| v.kind)
+            .collect();
+        assert_eq!(kinds, ["overlap", "write in sync"]);
+    }
+
+    #[test]
+    fn rates_are_counted_per_subscription_and_window() {
+        let mut requests: Vec<Req> = (0..30)
+            .map(|i| {
+                let at = format!("2026-01-01T00:00:{:02}Z", i / 10);
+                req(&at, "GET", 200, serde_json::json!(null))
+            })
+            .collect();
+        requests[0].subscription = Some("other".into());
+        let peaks = peak_per_second(&requests, |r| r.is_read());
+        assert_eq!(peaks["s"], 10);
+        assert_eq!(peaks["other"], 1);
+        let rate = peak_rate(&requests, 10, |r| r.is_read());
+        assert!((rate["s"] - 2.9).abs() < 1e-9, "{rate:?}");
+    }
+
+    #[test]
+    fn apiserver_counters_are_summed_by_verb_resource_and_subresource() {
+        let text = "# HELP x\napiserver_request_total{code=\"200\",component=\"apiserver\",dry_run=\"\",group=\"capacity.apim.dev\",resource=\"apimcapacities\",scope=\"resource\",subresource=\"status\",verb=\"APPLY\",version=\"v1alpha1\"} 3\napiserver_request_total{code=\"409\",component=\"apiserver\",dry_run=\"\",group=\"capacity.apim.dev\",resource=\"apimcapacities\",scope=\"resource\",subresource=\"status\",verb=\"APPLY\",version=\"v1alpha1\"} 2\n";
+        let counts = parse_apiserver_requests(text);
+        assert_eq!(
+            counts[&("APPLY".into(), "apimcapacities".into(), "status".into())],
+            5.0
+        );
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+}
