@@ -262,3 +262,41 @@ fn deleting_the_resource_makes_no_azure_call() {
     );
     assert!(t.get("cap").is_none());
 }
+
+#[test]
+fn different_services_change_in_parallel() {
+    let mut t = E2e::builder("parallel_services")
+        .service("Standard", &[("westeurope", 1)])
+        .service("Standard", &[("westeurope", 1)])
+        .service("Standard", &[("westeurope", 1)])
+        .sim(|c| c.operation_duration = Some(std::time::Duration::from_secs(6)))
+        .start();
+    let names: Vec<String> = t.services.iter().map(|s| s.name.clone()).collect();
+    for (i, service) in names.iter().enumerate() {
+        let yaml = t.manifest(
+            &format!("cap-{i}"),
+            service,
+            "Standard",
+            &[("westeurope", 2)],
+            "",
+        );
+        t.apply(&yaml);
+    }
+    // Every service's PATCH is sent before the first 6-second operation could have ended.
+    let requests = wait_requests(&t, secs(30), |r| {
+        names.iter().all(|n| !writes(r, n).is_empty())
+    });
+    let first_done = polls(&requests)
+        .iter()
+        .any(|p| p.status.is_some_and(|s| s != 202));
+    assert!(!first_done, "the services were changed one after another");
+    for i in 0..names.len() {
+        assert_in_sync(&t.wait_ready(&format!("cap-{i}"), secs(60)));
+    }
+    let requests = t.requests();
+    for name in &names {
+        report(name, &requests, name);
+        assert_eq!(writes(&requests, name).len(), 1);
+        assert_no_overlap(&requests, name);
+    }
+}

@@ -148,8 +148,6 @@ fn with_leader_election_only_the_leader_acts_and_the_standby_takes_over() {
 /// Tokens ARM no longer accepts (revoked, or the simulator's `tokens/expire`) are replaced
 /// once; later reconciles use the new token instead of being refused again.
 #[test]
-#[ignore = "controller bug: the token fetched after a 401 is dropped with the per-reconcile \
-            ARM client, so every later reconcile is refused once more (see the e2e report)"]
 fn expired_tokens_are_fetched_again() {
     let mut t = E2e::builder("expired_tokens")
         .service("Standard", &[("westeurope", 1)])

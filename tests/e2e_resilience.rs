@@ -159,3 +159,51 @@ fn killed_mid_operation_the_next_process_polls_the_same_operation() {
         t.events("cap")
     );
 }
+
+#[test]
+fn an_operation_canceled_in_azure_is_reported_and_not_polled_forever() {
+    let mut t = E2e::builder("canceled_operation")
+        .service("Standard", &[("westeurope", 1)])
+        .sim(|c| c.operation_duration = Some(Duration::from_secs(30)))
+        .start();
+    let service = t.service().to_string();
+    t.apply_capacity("cap", "Standard", &[("westeurope", 2)], "");
+    t.wait_for("cap", "operation recorded", secs(30), |o| {
+        o["status"]["operation"]["pollUrl"].is_string()
+    });
+    let running: Vec<String> = t
+        .operations()
+        .iter()
+        .filter(|o| o["status"] == "InProgress")
+        .filter_map(|o| o["id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(running.len(), 1, "{:#?}", t.operations());
+    t.cancel_operation(&running[0]);
+
+    let failed = t.wait_for("cap", "lastOperation Failed", secs(30), |o| {
+        o["status"]["lastOperation"]["result"] == "Failed"
+    });
+    assert!(
+        failed["status"]["operation"].is_null(),
+        "{:#}",
+        failed["status"]
+    );
+    let error = failed["status"]["lastOperation"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        error.to_lowercase().contains("cancel"),
+        "says it was canceled: {error}"
+    );
+    let event = t.wait_event("cap", "OperationFailed", secs(10));
+    assert_eq!(event.type_, "Warning");
+
+    // The canceled operation's URL is not polled any more.
+    let before = polls(&t.requests()).len();
+    std::thread::sleep(secs(5));
+    let requests = t.requests();
+    report("canceled_operation", &requests, &service);
+    assert_eq!(polls(&requests).len(), before, "polled after it ended");
+    assert_no_overlap(&requests, &service);
+}

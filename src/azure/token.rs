@@ -18,17 +18,18 @@ pub type Rebuild = Arc<dyn Fn() -> Result<Arc<dyn TokenCredential>, AzureError> 
 
 /// The credential of an ARM client and, when known, how to build a fresh instance of it.
 /// After a 401 the client rebuilds it: the token cache inside `azure_identity` credentials
-/// cannot be bypassed otherwise, and it would hand out the refused token again.
+/// cannot be bypassed otherwise, and it would hand out the refused token again. Clones
+/// share the current instance, so a rebuild is seen by every client that holds a clone.
 #[derive(Clone)]
 pub struct ArmCredential {
-    credential: Arc<dyn TokenCredential>,
+    current: Arc<std::sync::RwLock<Arc<dyn TokenCredential>>>,
     rebuild: Option<Rebuild>,
 }
 
 impl fmt::Debug for ArmCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ArmCredential")
-            .field("credential", &self.credential)
+            .field("credential", &self.credential())
             .field("rebuildable", &self.rebuild.is_some())
             .finish()
     }
@@ -38,7 +39,7 @@ impl ArmCredential {
     /// A credential that is only asked again after a 401.
     pub fn new(credential: Arc<dyn TokenCredential>) -> Self {
         Self {
-            credential,
+            current: Arc::new(std::sync::RwLock::new(credential)),
             rebuild: None,
         }
     }
@@ -46,14 +47,31 @@ impl ArmCredential {
     /// A credential built by `rebuild`, which is called again after a 401.
     pub fn rebuildable(rebuild: Rebuild) -> Result<Self, AzureError> {
         Ok(Self {
-            credential: rebuild()?,
+            current: Arc::new(std::sync::RwLock::new(rebuild()?)),
             rebuild: Some(rebuild),
         })
     }
 
-    /// The credential.
-    pub fn credential(&self) -> &Arc<dyn TokenCredential> {
-        &self.credential
+    /// The current credential.
+    pub fn credential(&self) -> Arc<dyn TokenCredential> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the current credential with a fresh one (for every clone) when it can be
+    /// rebuilt; returns the credential to use.
+    fn renew(&self) -> Result<Arc<dyn TokenCredential>, AzureError> {
+        let Some(rebuild) = &self.rebuild else {
+            return Ok(self.credential());
+        };
+        let fresh = rebuild()?;
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh.clone();
+        Ok(fresh)
     }
 }
 
@@ -65,14 +83,13 @@ impl From<Arc<dyn TokenCredential>> for ArmCredential {
 
 #[derive(Debug)]
 struct CacheState {
-    credential: Arc<dyn TokenCredential>,
     token: Option<AccessToken>,
 }
 
 /// A token cache in front of a credential (the `azure_identity` credentials cache too, but
 /// a custom credential may not).
 pub(crate) struct TokenCache {
-    rebuild: Option<Rebuild>,
+    credential: ArmCredential,
     scope: String,
     state: Mutex<CacheState>,
 }
@@ -88,12 +105,9 @@ impl fmt::Debug for TokenCache {
 impl TokenCache {
     pub(crate) fn new(credential: ArmCredential, scope: String) -> Self {
         Self {
-            rebuild: credential.rebuild,
+            credential,
             scope,
-            state: Mutex::new(CacheState {
-                credential: credential.credential,
-                token: None,
-            }),
+            state: Mutex::new(CacheState { token: None }),
         }
     }
 
@@ -108,11 +122,12 @@ impl TokenCache {
             return Ok(token.clone());
         }
         state.token = None;
-        if refresh && let Some(rebuild) = &self.rebuild {
-            state.credential = rebuild()?;
-        }
-        let token = state
-            .credential
+        let credential = if refresh {
+            self.credential.renew()?
+        } else {
+            self.credential.credential()
+        };
+        let token = credential
             .get_token(&[self.scope.as_str()], None)
             .await
             .map_err(credential_error)?;

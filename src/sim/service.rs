@@ -197,27 +197,71 @@ pub fn patch(
     {
         return Err(busy(state, name));
     }
-    rules::check_location(&current, &candidate, rg)?;
+    let change = Change {
+        key,
+        sub,
+        rg,
+        name,
+        api_version,
+    };
+    match start_change(state, &change, &current, candidate)? {
+        Started::NoChange(response) => Ok(response),
+        Started::Operation(op) => Ok(accepted(
+            state,
+            &op,
+            req.base,
+            api_version,
+            empty_response(202),
+        )),
+    }
+}
+
+/// Where a change goes, for [`start_change`].
+struct Change<'a> {
+    key: &'a ServiceKey,
+    sub: &'a str,
+    rg: &'a str,
+    name: &'a str,
+    api_version: &'a str,
+}
+
+enum Started {
+    /// Nothing changes: the answer is the resource, at once.
+    NoChange(Response<Body>),
+    /// An operation runs.
+    Operation(String),
+}
+
+/// Checks a changed resource against Azure's rules and starts the operation that makes it
+/// (shared by PATCH and PUT of an existing service).
+fn start_change(
+    state: &mut SimState,
+    change: &Change<'_>,
+    current: &Value,
+    mut candidate: Value,
+) -> Result<Started, ArmError> {
+    rules::check_location(current, &candidate, change.rg)?;
     rules::check_change(
-        Some(&current),
+        Some(current),
         &candidate,
         &state.config.limits,
         state.config.zone_divisibility,
     )?;
-    if candidate == current {
-        return get(state, key, rg, name, api_version);
+    if candidate == *current {
+        return get(
+            state,
+            change.key,
+            change.rg,
+            change.name,
+            change.api_version,
+        )
+        .map(Started::NoChange);
     }
     touch(&mut candidate);
-    let kind = operations::kind_of(&current, &candidate);
-    let op = operations::start(state, key, sub, candidate, kind, None)
-        .ok_or_else(|| resource_not_found(rg, name))?;
-    Ok(accepted(
-        state,
-        &op,
-        req.base,
-        api_version,
-        empty_response(202),
-    ))
+    let kind = operations::kind_of(current, &candidate);
+    operations::start(state, change.key, change.sub, candidate, kind, None)
+        .map(Started::Operation)
+        .ok_or_else(|| resource_not_found(change.rg, change.name))
 }
 
 fn require(body: &Value, pointer: &str, target: &str) -> Result<(), ArmError> {
@@ -266,20 +310,17 @@ pub fn put(
         candidate["zones"] = body.get("zones").cloned().unwrap_or(Value::Null);
         keep_read_only(&mut candidate, &current);
         normalise(&mut candidate, &current);
-        rules::check_location(&current, &candidate, rg)?;
-        rules::check_change(
-            Some(&current),
-            &candidate,
-            &state.config.limits,
-            state.config.zone_divisibility,
-        )?;
-        if candidate == current {
-            return get(state, key, rg, name, api_version);
-        }
-        touch(&mut candidate);
-        let kind = operations::kind_of(&current, &candidate);
-        let op = operations::start(state, key, sub, candidate, kind, None)
-            .ok_or_else(|| resource_not_found(rg, name))?;
+        let change = Change {
+            key,
+            sub,
+            rg,
+            name,
+            api_version,
+        };
+        let op = match start_change(state, &change, &current, candidate)? {
+            Started::NoChange(response) => return Ok(response),
+            Started::Operation(op) => op,
+        };
         let view = operations::view(state, key).unwrap_or_default();
         return Ok(accepted(
             state,

@@ -72,6 +72,23 @@ impl E2e {
         self.admin(reqwest::Method::POST, "/tokens/expire", None);
     }
 
+    /// Every operation the simulator knows: `id`, `service`, `kind`, `status`, ...
+    pub fn operations(&self) -> Vec<Value> {
+        match self.admin(reqwest::Method::GET, "/operations", None) {
+            Value::Array(ops) => ops,
+            other => other["value"].as_array().cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Ends a running operation as `Canceled`, the service unchanged.
+    pub fn cancel_operation(&self, id: &str) {
+        self.admin(
+            reqwest::Method::POST,
+            &format!("/operations/{id}/cancel"),
+            None,
+        );
+    }
+
     /// `POST /_sim/faults`.
     pub fn faults(&self, faults: Value) {
         self.admin(reqwest::Method::POST, "/faults", Some(faults));
@@ -245,7 +262,7 @@ pub fn wait_requests(
 /// Prints the request counts of a scenario (`--nocapture` shows them), for the report.
 pub fn report(label: &str, requests: &[SimRequest], service: &str) {
     eprintln!(
-        "E2E-COUNTS {label}: writes={} service_gets={} polls={} arm_total={} tokens={}",
+        "E2E-COUNTS {label}: writes={} service_gets={} polls(all)={} arm(all)={} tokens={}",
         writes(requests, service).len(),
         gets(requests, service),
         polls(requests).len(),
