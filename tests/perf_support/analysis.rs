@@ -296,6 +296,18 @@ mod tests {
     }
 
     #[test]
+    fn a_request_is_about_one_service_not_every_name_it_prefixes() {
+        let mut r = req(T0, "GET", 200, serde_json::json!(null));
+        r.service = None;
+        r.path =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/idle-10"
+                .into();
+        assert!(r.about("idle-10") && !r.about("idle-1"));
+        r.path.push_str("/operationresults/x");
+        assert!(r.about("IDLE-10") && !r.about("idle-1"));
+    }
+
+    #[test]
     fn rates_are_counted_per_subscription_and_window() {
         let mut requests: Vec<Req> = (0..30)
             .map(|i| {

@@ -167,11 +167,11 @@ impl Req {
     /// Whether the request concerns `service` (the resource or its operations).
     pub fn about(&self, service: &str) -> bool {
         let service = service.to_lowercase();
-        self.service.as_deref().map(str::to_lowercase) == Some(service.clone())
-            || self
-                .path
-                .to_lowercase()
-                .contains(&format!("/service/{service}"))
+        let path = self.path.to_lowercase();
+        let resource = format!("/service/{service}");
+        self.service.as_deref().map(str::to_lowercase) == Some(service)
+            || path.ends_with(&resource)
+            || path.contains(&format!("{resource}/"))
     }
     pub fn at(&self) -> jiff::Timestamp {
         self.at.unwrap_or_default()
