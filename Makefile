@@ -2,6 +2,8 @@
 #
 #   make test   formatting, lints, unit tests, the real test control plane, integration tests
 #   make demo   local control plane + Azure simulator + operator, with a sample applied
+#   make bench  planner and operator benchmarks; writes docs/performance.md
+#   make soak   a long soak test: random changes and faults, invariants on Azure writes
 
 SHELL := /usr/bin/env bash
 CARGO ?= cargo
@@ -16,7 +18,7 @@ HELM := $(CONTROLPLANE_BIN)/helm
 STATIC_TARGET := x86_64-unknown-linux-gnu
 STATIC_BIN := $(or $(CARGO_TARGET_DIR),target)/$(STATIC_TARGET)/release/apimcap
 
-.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo
+.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo bench soak
 
 all: build
 
@@ -83,3 +85,17 @@ image:
 ## upgrades a service to Premium and adds a region; Ctrl-C stops and removes everything.
 demo: controlplane
 	scripts/demo.sh
+
+## Benchmarks against the real control plane and the simulator, with the release build of
+## `apimcap run` as its own process (≤ 15 minutes on 2 cores); prints the table and writes
+## docs/performance.md. Knobs: APIMCAP_BENCH_FLEET (1000), APIMCAP_BENCH_RUNS (3), ... (see
+## benches/operator.rs).
+bench: controlplane
+	$(CARGO) bench --locked --bench planner
+	$(CARGO) bench --locked --bench operator
+
+## The soak test, long: SOAK_OPERATIONS random changes and faults (default 60); replay a
+## failure with APIMCAP_SOAK_SEED=<seed it printed>.
+SOAK_OPERATIONS ?= 60
+soak: controlplane
+	APIMCAP_SOAK_OPERATIONS=$(SOAK_OPERATIONS) $(CARGO) test --release --locked --test soak -- --nocapture
