@@ -4,19 +4,14 @@ use super::*;
 
 impl World {
     fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}{path}", self.sim().admin_url());
-        let request = self.http.request(method.clone(), &url);
-        let request = match body {
-            Some(body) => request.json(&body),
-            None => request,
-        };
-        self.rt.block_on(async {
-            let response = request.send().await.expect("the simulator answers");
-            let status = response.status();
-            let text = response.text().await.expect("an admin body");
-            assert!(status.is_success(), "{method} {url}: {status} {text}");
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        })
+        crate::support::sim_admin(
+            &self.rt,
+            &self.http,
+            &self.sim().admin_url(),
+            method,
+            path,
+            body,
+        )
     }
 
     /// The request log, with times parsed.

@@ -383,16 +383,7 @@ impl World {
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
-        use std::os::unix::process::CommandExt;
-        // SAFETY: prctl is async-signal-safe and only affects the child being created.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        crate::support::die_with_parent(&mut command);
         self.operator = Some(command.spawn().expect("apimcap starts"));
     }
 

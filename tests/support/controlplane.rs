@@ -65,16 +65,7 @@ fn spawn_for_life(mut command: Command) -> std::io::Result<Child> {
         });
         Mutex::new(tx)
     });
-    use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe and only affects the child being created.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    super::die_with_parent(&mut command);
     let (tx, rx) = mpsc::channel();
     sender
         .lock()

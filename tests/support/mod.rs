@@ -122,3 +122,43 @@ pub fn retry_kubectl(cp: &ControlPlane, args: &[&str], expect: &str) -> Kubectl 
         std::thread::sleep(Duration::from_millis(300));
     }
 }
+
+/// Makes the process `command` starts die (SIGKILL) when the thread that started it exits,
+/// so no test leaves processes behind.
+pub fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe and only affects the child being created.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// One call of the simulator's admin endpoint (`admin_url` + `path`): its JSON answer, or
+/// the text as a JSON string. Panics when the simulator refuses.
+pub fn sim_admin(
+    rt: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    admin_url: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let url = format!("{admin_url}{path}");
+    let request = http.request(method.clone(), &url);
+    let request = match body {
+        Some(body) => request.json(&body),
+        None => request,
+    };
+    rt.block_on(async {
+        let response = request.send().await.expect("the simulator answers");
+        let status = response.status();
+        let text = response.text().await.expect("an admin body");
+        assert!(status.is_success(), "{method} {url}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    })
+}

@@ -156,17 +156,7 @@ impl E2e {
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
-        use std::os::unix::process::CommandExt;
-        // SAFETY: prctl is async-signal-safe and only affects the child being created. The
-        // child dies with the test thread that started it, which outlives this E2e.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        super::die_with_parent(&mut command);
         command.spawn().expect("apimcap starts")
     }
 
