@@ -1,8 +1,13 @@
-//! The `apimcap` command line.
+//! The `apimcap` command line: commands and options (clap), and their conversion into the
+//! library's plain settings. The library never imports this module.
 
+use std::time::Duration;
+
+use apim_capacity::azure::{AzureCloud, AzureSettings};
+use apim_capacity::controller::{LeaseSettings, RunConfig};
+use apim_capacity::dry_run::PlanOptions;
+use apim_capacity::telemetry::LogFormat;
 use clap::{Parser, Subcommand};
-
-use crate::sim::SimArgs;
 
 /// Keeps the capacity of Azure API Management services where an ApimCapacity resource says.
 #[derive(Debug, Parser)]
@@ -18,14 +23,14 @@ pub enum Command {
     Crd,
     /// Run an HTTPS simulator of Azure Resource Manager, Entra ID and Azure Monitor for API
     /// Management services, seeded from a file.
-    Sim(Box<SimArgs>),
+    Sim(Box<apim_capacity::sim::SimArgs>),
     /// Run the controller: watch ApimCapacity resources and change Azure to match them.
     /// A flag given twice takes its last value.
     #[command(args_override_self = true)]
     Run(Box<RunArgs>),
     /// Print what the operator would do for a manifest, against the live service, without
     /// changing anything.
-    Plan(Box<crate::dry_run::PlanArgs>),
+    Plan(Box<PlanArgs>),
 }
 
 /// Options of `apimcap run`.
@@ -39,13 +44,13 @@ pub struct RunArgs {
     #[command(flatten)]
     pub azure: AzureArgs,
 
-    /// How often an in-sync resource is checked for drift (jittered by ±10%).
+    /// How often an in-sync resource is checked for drift (jittered by ±10%), e.g. 10m, 1h30m.
     #[arg(long, default_value = "10m", value_parser = parse_duration)]
-    pub resync_interval: std::time::Duration,
+    pub resync_interval: Duration,
 
-    /// Lower bound on Azure's Retry-After when polling operations.
+    /// Lower bound on Azure's Retry-After when polling operations, e.g. 10s.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    pub min_retry_after: std::time::Duration,
+    pub min_retry_after: Duration,
 
     /// Address of the HTTP server for /metrics, /livez and /readyz.
     #[arg(long, default_value = "0.0.0.0:8080")]
@@ -65,22 +70,38 @@ pub struct RunArgs {
 
     /// How long a leader's Lease stays valid without renewal; a standby takes over after it.
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
-    pub lease_duration: std::time::Duration,
+    pub lease_duration: Duration,
 
     /// YAML file mapping namespaces to the Azure scopes they may target; without it every
     /// namespace may target any service.
     #[arg(long, env = "APIMCAP_NAMESPACE_POLICY")]
     pub namespace_policy: Option<std::path::PathBuf>,
 
+    /// How many resources are reconciled at once, at most.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
     /// Log format; default: text on a terminal, JSON otherwise.
     #[arg(long, value_enum)]
-    pub log_format: Option<crate::telemetry::LogFormat>,
+    pub log_format: Option<LogFormatArg>,
+}
+
+/// Options of `apimcap plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// The ApimCapacity manifest (YAML); `-` reads standard input.
+    #[arg(short = 'f', long = "filename")]
+    pub file: std::path::PathBuf,
+
+    /// Azure endpoints, CA bundle and limits, as for `apimcap run`.
+    #[command(flatten)]
+    pub azure: AzureArgs,
 }
 
 /// How to reach Azure; shared by `apimcap run` and `apimcap plan`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AzureArgs {
-    /// Azure cloud whose endpoints are the defaults.
+    /// Azure cloud whose endpoints (ARM, token scope, Entra authority) are the defaults.
     #[arg(long, value_enum, default_value = "public")]
     pub cloud: CloudArg,
 
@@ -101,7 +122,7 @@ pub struct AzureArgs {
     pub ca_bundle: Option<std::path::PathBuf>,
 
     /// ARM api-version of Microsoft.ApiManagement.
-    #[arg(long, default_value = crate::azure::DEFAULT_API_VERSION)]
+    #[arg(long, default_value = apim_capacity::azure::DEFAULT_API_VERSION)]
     pub api_version: String,
 
     /// Raise unit limits that Azure support raised, e.g. `Premium=40,PremiumV2=35`.
@@ -117,43 +138,117 @@ pub enum CloudArg {
     UsGov,
 }
 
-/// Parses `90s`, `10m`, `1h`, `500ms` or plain seconds.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 30s, 10m or 1h"))?;
-    let seconds = match unit {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => return Err(format!("{text:?} has an unknown unit; use ms, s, m or h")),
-    };
-    if !seconds.is_finite() || seconds < 0.0 {
-        return Err(format!("{text:?} is not a valid duration"));
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormatArg {
+    /// One JSON object per line (for log collectors).
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(arg: LogFormatArg) -> Self {
+        match arg {
+            LogFormatArg::Json => LogFormat::Json,
+            LogFormatArg::Text => LogFormat::Text,
+        }
     }
-    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+impl AzureArgs {
+    fn settings(&self) -> AzureSettings {
+        AzureSettings {
+            cloud: match self.cloud {
+                CloudArg::Public => AzureCloud::Public,
+                CloudArg::China => AzureCloud::China,
+                CloudArg::UsGov => AzureCloud::UsGovernment,
+            },
+            arm_endpoint: self.arm_endpoint.clone(),
+            token_scope: self.token_scope.clone(),
+            authority_host: self.authority_host.clone(),
+            ca_bundle: self.ca_bundle.clone(),
+            api_version: self.api_version.clone(),
+            min_retry_after: None,
+        }
+    }
+}
+
+impl RunArgs {
+    /// The controller's settings.
+    pub fn config(&self) -> RunConfig {
+        RunConfig {
+            kubeconfig: self.kubeconfig.clone(),
+            azure: self.azure.settings(),
+            unit_limits: self.azure.unit_limits.clone(),
+            resync_interval: self.resync_interval,
+            min_retry_after: self.min_retry_after,
+            metrics_addr: self.metrics_addr,
+            leader_election: self.leader_elect.then(|| LeaseSettings {
+                name: self.lease_name.clone(),
+                namespace: self.lease_namespace.clone(),
+                duration: self.lease_duration,
+            }),
+            namespace_policy: self.namespace_policy.clone(),
+            concurrency: self.concurrency,
+        }
+    }
+}
+
+impl PlanArgs {
+    /// What `apimcap plan` reads and how it reaches Azure.
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            file: self.file.clone(),
+            azure: self.azure.settings(),
+            unit_limits: self.azure.unit_limits.clone(),
+        }
+    }
+}
+
+/// Parses a duration the way the chart writes it: `90s`, `10m`, `1h30m`, `1.5h`, `500ms`
+/// (jiff's friendly format; ISO 8601 `PT10M` too). Negative durations are refused.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let parsed: jiff::SignedDuration = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("{text:?} is not a duration such as 30s, 10m or 1h30m: {e}"))?;
+    Duration::try_from(parsed).map_err(|_| format!("{text:?} is negative; use a positive duration"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
-        assert!(parse_duration("5 parsecs").is_err());
-        assert!(parse_duration("").is_err());
+    fn durations_parse_the_way_the_chart_writes_them() {
+        for (text, seconds) in [
+            ("90s", 90.0),
+            ("10m", 600.0),
+            ("1h", 3600.0),
+            ("1h30m", 5400.0),
+            ("1.5h", 5400.0),
+            ("250ms", 0.25),
+            ("2m30s", 150.0),
+            ("PT10M", 600.0),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs_f64(seconds)),
+                "{text}"
+            );
+        }
+        for bad in ["5 parsecs", "", "-5s", "5", "1e20s"] {
+            assert!(parse_duration(bad).is_err(), "{bad} parsed");
+        }
+    }
+
+    #[test]
+    fn every_value_the_chart_schema_admits_parses() {
+        // charts/.../values.schema.json: ^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$
+        for text in ["1h30m", "0.5s", "10m", "1h1m1s", "100ms", "3h"] {
+            assert!(parse_duration(text).is_ok(), "{text}");
+        }
     }
 
     #[test]
@@ -162,11 +257,13 @@ mod tests {
             "apimcap",
             "run",
             "--resync-interval=30s",
-            "--resync-interval=3s",
+            "--resync-interval=1h30m",
         ])
         .expect("repeated flags parse");
         match cli.command {
-            Command::Run(args) => assert_eq!(args.resync_interval, Duration::from_secs(3)),
+            Command::Run(args) => {
+                assert_eq!(args.config().resync_interval, Duration::from_secs(5400))
+            }
             other => panic!("parsed as {other:?}"),
         }
     }

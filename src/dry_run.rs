@@ -3,22 +3,20 @@
 
 use std::fmt::Write as _;
 
-use crate::api::ApimCapacity;
-use crate::azure::{ApimApi, ArmClient, ServiceRef};
-use crate::controller::convert::{desired_capacity, planned_changes};
-use crate::controller::{RunError, arm_config, credential_source};
-use crate::plan::{self, Plan, Policy};
+use crate::api::{ApimCapacity, planned_changes};
+use crate::azure::{ApimApi, AzureError, AzureSettings, CredentialSource};
+use crate::domain::UnitLimits;
+use crate::plan::{self, DurationEstimates, Plan};
 
-/// Options of `apimcap plan`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct PlanArgs {
+/// What `apimcap plan` reads and how it reaches Azure.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
     /// The ApimCapacity manifest (YAML); `-` reads standard input.
-    #[arg(short = 'f', long = "filename")]
     pub file: std::path::PathBuf,
-
-    /// Azure endpoints, CA bundle and limits, as for `apimcap run`.
-    #[command(flatten)]
-    pub azure: crate::cli::AzureArgs,
+    /// How to reach Azure.
+    pub azure: AzureSettings,
+    /// Unit limits Azure support raised, e.g. `Premium=40`.
+    pub unit_limits: String,
 }
 
 /// Why no plan could be printed.
@@ -36,19 +34,19 @@ pub enum PlanError {
         #[source]
         source: serde_yaml::Error,
     },
+    #[error("invalid unit limits: {0}")]
+    UnitLimits(#[from] crate::domain::limits::LimitOverrideError),
     #[error(transparent)]
-    Setup(#[from] RunError),
-    #[error(transparent)]
-    Azure(#[from] crate::azure::AzureError),
+    Azure(#[from] AzureError),
 }
 
 /// Reads the manifest, the live service and prints the plan.
-pub async fn run(args: PlanArgs) -> Result<String, PlanError> {
-    let path = args.file.display().to_string();
+pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
+    let path = options.file.display().to_string();
     let text = if path == "-" {
         std::io::read_to_string(std::io::stdin())
     } else {
-        std::fs::read_to_string(&args.file)
+        std::fs::read_to_string(&options.file)
     }
     .map_err(|source| PlanError::Read {
         path: path.clone(),
@@ -56,51 +54,28 @@ pub async fn run(args: PlanArgs) -> Result<String, PlanError> {
     })?;
     let resource: ApimCapacity =
         serde_yaml::from_str(&text).map_err(|source| PlanError::Parse { path, source })?;
-    let limits = crate::domain::UnitLimits::default()
-        .with_overrides(&args.azure.unit_limits)
-        .map_err(RunError::from)?;
-    let source = credential_source();
-    // The client's HTTPS settings (CA bundle) are needed by the credential too: build the
-    // client first with a credential that is never asked for a token, then swap it.
-    let unused = crate::azure::credentials::build_credential(&source, &Default::default())?
-        .ok_or_else(|| crate::azure::AzureError::Config("no Azure identity configured".into()))?;
-    let client = ArmClient::new(arm_config(&args.azure), unused)?;
-    let options = crate::azure::CredentialOptions {
-        authority_host: args.azure.authority_host.clone(),
-        http_client: Some(client.http_client().clone()),
-    };
-    let credential = crate::azure::credentials::build_credential(&source, &options)?
-        .ok_or_else(|| crate::azure::AzureError::Config("no Azure identity configured".into()))?;
-    let client = client.with_credential(credential);
-    let s = &resource.spec.service;
-    let service = ServiceRef::new(&s.subscription_id, &s.resource_group, &s.name);
-    let live = client.get_service(&service).await?.live;
-    let policy = Policy {
-        allow_tier_downgrade: resource.spec.change_policy.allow_tier_downgrade,
-        allow_region_removal: resource.spec.change_policy.allow_region_removal,
-        limits,
-        ..Policy::default()
-    };
-    let desired = desired_capacity(&resource);
+    let limits = UnitLimits::default().with_overrides(&options.unit_limits)?;
+    let (arm, credentials) =
+        crate::azure::connect(&options.azure, &CredentialSource::from_environment())?;
+    let credential = credentials.own()?;
+    let client = arm.with_credential(credential);
+    let spec = &resource.spec;
+    let live = client.get_service(&spec.service.service_ref()).await?.live;
+    let policy = spec.planner_policy(limits, DurationEstimates::default());
     Ok(render(
         &live,
-        &plan::plan(&desired, &live, &policy, jiff::Timestamp::now()),
+        &plan::plan(&spec.desired(), &live, &policy, jiff::Timestamp::now()),
     ))
 }
 
 /// The plan as people read it.
 pub fn render(live: &crate::domain::LiveService, plan: &Plan) -> String {
     let mut out = String::new();
-    let regions: Vec<String> = live
-        .regions
-        .iter()
-        .map(|r| format!("{}={}", r.location, r.units))
-        .collect();
     let _ = writeln!(
         out,
         "Live: {} {} ({})",
         live.sku,
-        regions.join(","),
+        live.units_summary(),
         live.provisioning_state.as_str()
     );
     match plan {
@@ -123,7 +98,7 @@ pub fn render(live: &crate::domain::LiveService, plan: &Plan) -> String {
             for (i, step) in steps.steps.iter().enumerate() {
                 let _ = writeln!(out, "  {}. {}", i + 1, step.description());
             }
-            let changes = planned_changes(&steps.steps);
+            let changes = planned_changes(&steps.steps, 1);
             let _ = writeln!(out, "{} change(s) in all.", changes.len());
         }
     }

@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod azure;
-pub mod cli;
 pub mod controller;
 pub mod domain;
 pub mod dry_run;
@@ -14,3 +13,4 @@ pub mod policy;
 pub mod sim;
 pub mod status;
 pub mod telemetry;
+pub mod time;

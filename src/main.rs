@@ -1,12 +1,18 @@
+//! `apimcap`: parse the command line, start telemetry, dispatch.
+
+mod cli;
+
 use std::io::Write;
 
 use anyhow::Context;
 use apim_capacity::api::crd;
-use apim_capacity::cli::{Cli, Command};
+use apim_capacity::telemetry::{self, LogFormat};
 use clap::Parser;
+use cli::{Cli, Command};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let runtime = || tokio::runtime::Runtime::new().context("starting the async runtime");
     match cli.command {
         Command::Crd => {
             let yaml = crd::yaml().context("serialising the CRD")?;
@@ -15,33 +21,30 @@ fn main() -> anyhow::Result<()> {
                 .context("writing the CRD to stdout")?;
         }
         Command::Run(args) => {
-            let format = args.log_format.unwrap_or_else(|| {
+            let format = args.log_format.map(LogFormat::from).unwrap_or_else(|| {
                 if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                    apim_capacity::telemetry::LogFormat::Text
+                    LogFormat::Text
                 } else {
-                    apim_capacity::telemetry::LogFormat::Json
+                    LogFormat::Json
                 }
             });
-            apim_capacity::telemetry::init(format);
-            tokio::runtime::Runtime::new()
-                .context("starting the async runtime")?
-                .block_on(apim_capacity::controller::run(*args))
+            telemetry::init(format);
+            runtime()?
+                .block_on(apim_capacity::controller::run(args.config()))
                 .context("the controller stopped")?;
         }
         Command::Plan(args) => {
-            apim_capacity::telemetry::init(apim_capacity::telemetry::LogFormat::Text);
-            let text = tokio::runtime::Runtime::new()
-                .context("starting the async runtime")?
-                .block_on(apim_capacity::dry_run::run(*args))
+            telemetry::init(LogFormat::Text);
+            let text = runtime()?
+                .block_on(apim_capacity::dry_run::run(args.options()))
                 .context("could not plan")?;
             std::io::stdout()
                 .write_all(text.as_bytes())
                 .context("writing the plan")?;
         }
         Command::Sim(args) => {
-            apim_capacity::telemetry::init(apim_capacity::telemetry::LogFormat::Text);
-            tokio::runtime::Runtime::new()
-                .context("starting the async runtime")?
+            telemetry::init(LogFormat::Text);
+            runtime()?
                 .block_on(apim_capacity::sim::run(*args))
                 .context("the simulator stopped")?;
         }

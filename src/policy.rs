@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::api::ServiceReference;
+use crate::domain::ServiceRef;
 
 /// Namespace → the Azure scopes its resources may target.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -58,8 +58,8 @@ impl NamespacePolicy {
     }
 
     /// Whether resources in `namespace` may manage `service`.
-    pub fn allows(&self, namespace: &str, service: &ServiceReference) -> bool {
-        let id = crate::controller::ownership::resource_id(service).to_ascii_lowercase();
+    pub fn allows(&self, namespace: &str, service: &ServiceRef) -> bool {
+        let id = service.key();
         let id: Vec<&str> = id.trim_matches('/').split('/').collect();
         self.scopes.get(namespace).is_some_and(|scopes| {
             scopes.iter().any(|scope| {
@@ -102,12 +102,8 @@ fn glob(pattern: &str, value: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn service(sub: &str, rg: &str, name: &str) -> ServiceReference {
-        ServiceReference {
-            subscription_id: sub.into(),
-            resource_group: rg.into(),
-            name: name.into(),
-        }
+    fn service(sub: &str, rg: &str, name: &str) -> ServiceRef {
+        ServiceRef::new(sub, rg, name)
     }
 
     const SUB: &str = "00000000-0000-0000-0000-000000000000";

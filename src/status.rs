@@ -33,6 +33,21 @@ pub enum Outcome {
     Retrying { message: String },
 }
 
+impl Outcome {
+    /// The metric label of the outcome (a closed set).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Suspended => "Suspended",
+            Outcome::InSync => "InSync",
+            Outcome::DriftReported { .. } => "DriftReported",
+            Outcome::InProgress { .. } => "InProgress",
+            Outcome::WaitingForAzure { .. } => "WaitingForAzure",
+            Outcome::Stalled { .. } => "Stalled",
+            Outcome::Retrying { .. } => "Retrying",
+        }
+    }
+}
+
 /// What the reconcile learned besides its outcome. `None` keeps the previous value.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
@@ -60,7 +75,7 @@ pub fn next_status(
     }
     if let Some(live) = &observed.live {
         let live_status = live_status(live, previous.live.as_ref(), now);
-        next.units_summary = Some(units_summary(&live_status.regions));
+        next.units_summary = Some(live_status.units_summary());
         next.live = Some(live_status);
     }
     if let Some(plan) = observed.plan {
@@ -116,16 +131,9 @@ fn conditions(
         Outcome::DriftReported { message } => {
             (False, Reason::DriftDetected, message.clone(), false, false)
         }
-        Outcome::InProgress { reason, operation } => (
-            False,
-            *reason,
-            format!(
-                "Step {} of {}: {}",
-                operation.step, operation.total_steps, operation.description
-            ),
-            true,
-            false,
-        ),
+        Outcome::InProgress { reason, operation } => {
+            (False, *reason, operation.headline(), true, false)
+        }
         Outcome::WaitingForAzure { message } => {
             (False, Reason::WaitingForAzure, message.clone(), true, false)
         }
@@ -186,23 +194,6 @@ fn live_status(live: &LiveService, previous: Option<&LiveStatus>, now: Timestamp
         provisioning_state,
         observed_at,
     }
-}
-
-/// `westeurope=2,eastus=3`, the primary first.
-pub fn units_summary(regions: &[LiveRegionStatus]) -> String {
-    regions
-        .iter()
-        .map(|r| format!("{}={}", r.location, r.units))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// The Ready condition of a status, if any.
-pub fn ready(status: &ApimCapacityStatus) -> Option<&Condition> {
-    status
-        .conditions
-        .iter()
-        .find(|c| c.type_ == ConditionType::Ready)
 }
 
 #[cfg(test)]

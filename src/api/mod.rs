@@ -1,11 +1,14 @@
 //! The `ApimCapacity` custom resource (v1alpha1), its status, conditions and reasons.
 
 pub mod conditions;
+pub mod convert;
 pub mod crd;
 pub mod spec;
 pub mod status;
+pub mod tier_rules;
 
 pub use conditions::{Condition, ConditionStatus, ConditionType, Reason};
+pub use convert::planned_changes;
 pub use spec::{
     ApimCapacity, ApimCapacitySpec, ChangePolicy, Credentials, DriftPolicy, RegionCapacity,
     SecretReference, ServiceReference,

@@ -38,28 +38,9 @@ use crate::domain::Sku;
         "rule": "self.regions.all(r, self.regions.filter(o, o.location.lowerAscii().replace(' ', '') == r.location.lowerAscii().replace(' ', '')).size() == 1)",
         "message": "each region may be listed only once; locations are compared ignoring case and spaces, so 'West Europe' and 'westeurope' are the same region",
         "fieldPath": ".regions"
-    },
-    {
-        "rule": "self.sku == 'Premium' || self.regions.size() <= 1",
-        "message": "only the Premium tier can run in more than one region: use sku Premium or list a single region",
-        "fieldPath": ".regions"
-    },
-    {
-        "rule": "self.sku != 'Developer' || self.regions.all(r, r.units == 1)",
-        "message": "the Developer tier always has exactly 1 unit",
-        "fieldPath": ".regions"
-    },
-    {
-        "rule": "self.sku != 'Basic' || self.regions.all(r, r.units <= 2)",
-        "message": "the Basic tier allows at most 2 units",
-        "fieldPath": ".regions"
-    },
-    {
-        "rule": "self.sku != 'Standard' || self.regions.all(r, r.units <= 4)",
-        "message": "the Standard tier allows at most 4 units; use Premium for more",
-        "fieldPath": ".regions"
     }
 ]))]
+#[schemars(transform = super::tier_rules::add_to_spec)]
 pub struct ApimCapacitySpec {
     /// The existing API Management service to manage. It cannot be changed after creation:
     /// to manage another service, create another ApimCapacity.
@@ -155,11 +136,9 @@ pub struct RegionCapacity {
     #[schemars(length(min = 1, max = 64))]
     pub location: String,
 
-    /// Scale units in this region, from 1 to 100. Tier limits apply: Developer exactly 1,
-    /// Basic up to 2, Standard up to 4; the limits of Premium (31) and the v2 tiers (10, 30)
-    /// are checked by the operator, whose configuration can raise them when Azure support
-    /// has.
-    #[schemars(range(min = 1, max = 100))]
+    /// Scale units in this region. The schema's description and range are generated from
+    /// the tier table (`domain::limits`), so `kubectl explain` shows the current limits.
+    #[schemars(transform = super::tier_rules::add_to_units)]
     pub units: u32,
 }
 

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::conditions::Condition;
+pub use crate::domain::PollStyle;
 use crate::domain::Sku;
 
 fn unobserved() -> i64 {
@@ -131,15 +132,6 @@ pub struct PlannedChange {
     /// Tier after a tier change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_sku: Option<Sku>,
-}
-
-/// How a running Azure operation is polled.
-#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
-pub enum PollStyle {
-    /// The `Azure-AsyncOperation` status URL.
-    AzureAsyncOperation,
-    /// The `Location` result URL.
-    Location,
 }
 
 /// The Azure operation in flight.

@@ -52,7 +52,8 @@ impl std::fmt::Debug for dyn RequestObserver {
 #[derive(Debug, Clone)]
 pub struct ArmClient {
     shared: Arc<Shared>,
-    token: Arc<TokenCache>,
+    /// `None` until a credential is given ([`ArmClient::with_credential`]).
+    token: Option<Arc<TokenCache>>,
 }
 
 impl ArmClient {
@@ -71,13 +72,15 @@ impl ArmClient {
         config: ArmConfig,
         credential: impl Into<ArmCredential>,
     ) -> Result<Self, AzureError> {
+        Ok(Self::unauthenticated(config)?.with_credential(credential))
+    }
+
+    /// Builds a client without a credential (HTTPS settings, rate limits); each resource's
+    /// credential is added with [`ArmClient::with_credential`]. Calls fail until then.
+    pub fn unauthenticated(config: ArmConfig) -> Result<Self, AzureError> {
         config.validate()?;
         let http = build_http_client(&HttpClientSettings::from(&config))?;
         let limiter = RateLimiter::new(config.rate_limit);
-        let token = Arc::new(TokenCache::new(
-            credential.into(),
-            config.token_scope.clone(),
-        ));
         Ok(Self {
             shared: Arc::new(Shared {
                 config,
@@ -85,7 +88,7 @@ impl ArmClient {
                 limiter,
                 observer: None,
             }),
-            token,
+            token: None,
         })
     }
 
@@ -94,10 +97,10 @@ impl ArmClient {
     pub fn with_credential(&self, credential: impl Into<ArmCredential>) -> Self {
         Self {
             shared: Arc::clone(&self.shared),
-            token: Arc::new(TokenCache::new(
+            token: Some(Arc::new(TokenCache::new(
                 credential.into(),
                 self.shared.config.token_scope.clone(),
-            )),
+            ))),
         }
     }
 
@@ -147,6 +150,11 @@ impl ArmClient {
         } else {
             Access::Write
         };
+        let Some(tokens) = &self.token else {
+            return Err(AzureError::Config(
+                "no Azure credential was given to the client".into(),
+            ));
+        };
         let retry = self.shared.config.retry;
         let started = Instant::now();
         let mut attempt = 0u32;
@@ -155,7 +163,7 @@ impl ArmClient {
         loop {
             attempt += 1;
             self.shared.limiter.acquire(subscription, access).await;
-            let token = self.token.token(refresh).await?;
+            let token = tokens.token(refresh).await?;
             refresh = false;
             let client_request_id = uuid::Uuid::new_v4().to_string();
             let mut request = self
@@ -251,7 +259,7 @@ impl ArmClient {
             header(&answer.headers, "location"),
         ) {
             (Some(url), Some(location)) if url == location => (url, PollStyle::Location),
-            (Some(url), _) => (url, PollStyle::AsyncOperation),
+            (Some(url), _) => (url, PollStyle::AzureAsyncOperation),
             (None, Some(url)) => (url, PollStyle::Location),
             (None, None) => return Ok(None),
         };
@@ -340,7 +348,7 @@ impl ApimApi for ArmClient {
             if answer.body.iter().all(u8::is_ascii_whitespace) {
                 return match op.style {
                     PollStyle::Location => Ok(PollOutcome::Succeeded(None)),
-                    PollStyle::AsyncOperation => Err(malformed(
+                    PollStyle::AzureAsyncOperation => Err(malformed(
                         Call::PollOperation,
                         &answer,
                         "the operation status is empty".into(),

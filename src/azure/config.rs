@@ -124,6 +124,13 @@ impl ArmConfig {
                 self.base_url
             ));
         }
+        if self.base_url.scheme() == "http" && !is_loopback(&self.base_url) {
+            return bad(format!(
+                "the ARM endpoint {} uses http: tokens would travel in clear text; use https \
+                 (http is accepted only on loopback, for tests)",
+                self.base_url
+            ));
+        }
         if self.token_scope.trim().is_empty() {
             return bad("the token scope is empty".into());
         }
@@ -134,5 +141,15 @@ impl ArmConfig {
             return bad("timeouts must be longer than zero".into());
         }
         self.rate_limit.validate().or_else(bad)
+    }
+}
+
+/// Whether a URL's host is a loopback address or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }

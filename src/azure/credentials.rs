@@ -93,6 +93,25 @@ impl fmt::Debug for CredentialSource {
 }
 
 impl CredentialSource {
+    /// The operator's own identity as its environment describes it: a client secret when
+    /// `AZURE_CLIENT_SECRET` is set (with `AZURE_TENANT_ID` and `AZURE_CLIENT_ID`), else
+    /// [`CredentialSource::from_env`].
+    pub fn from_environment() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        match (
+            var("AZURE_TENANT_ID"),
+            var("AZURE_CLIENT_ID"),
+            var("AZURE_CLIENT_SECRET"),
+        ) {
+            (Some(tenant_id), Some(client_id), Some(client_secret)) => Self::ClientSecret {
+                tenant_id,
+                client_id,
+                client_secret,
+            },
+            _ => Self::from_env(),
+        }
+    }
+
     /// Workload identity when `AZURE_FEDERATED_TOKEN_FILE` is set (the AKS webhook sets
     /// it), else managed identity (with `AZURE_CLIENT_ID` as user-assigned id, if set).
     pub fn from_env() -> Self {
@@ -330,6 +349,16 @@ impl CredentialFactory {
         })
     }
 
+    /// The operator's own identity (workload identity, managed identity or a client
+    /// secret from the environment).
+    pub fn own(&self) -> Result<ArmCredential, AzureError> {
+        self.own.clone().ok_or_else(|| {
+            AzureError::Config(
+                "the operator has no Azure identity of its own; name a credentials Secret".into(),
+            )
+        })
+    }
+
     /// The credential for a resource in `namespace`: the client secret in the Secret it
     /// names (read from that namespace only), else the operator's own identity.
     pub async fn credential_for(
@@ -339,12 +368,7 @@ impl CredentialFactory {
         secret_name: Option<&str>,
     ) -> Result<ArmCredential, AzureError> {
         let Some(name) = secret_name else {
-            return self.own.clone().ok_or_else(|| {
-                AzureError::Config(
-                    "the operator has no Azure identity of its own; name a credentials Secret"
-                        .into(),
-                )
-            });
+            return self.own();
         };
         let (version, parts) = read_secret(kube.clone(), namespace, name).await?;
         let key = (namespace.to_string(), name.to_string());

@@ -12,14 +12,7 @@ use super::model::ServiceResource;
 /// The longest operation URL accepted.
 pub const MAX_OPERATION_URL_LEN: usize = 4096;
 
-/// Which header the operation URL came from, which decides how its answers are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PollStyle {
-    /// `Azure-AsyncOperation`: always 200 with `{"status": ...}`.
-    AsyncOperation,
-    /// `Location`: 202 while running, then 200 (with the resource or empty) or 204.
-    Location,
-}
+pub use crate::domain::PollStyle;
 
 /// A started operation, serialisable so the controller stores it in status and resumes
 /// polling after a restart.

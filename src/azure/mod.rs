@@ -16,6 +16,7 @@ pub mod patch;
 pub mod ratelimit;
 mod response;
 pub mod retry;
+pub mod setup;
 pub mod tls;
 mod token;
 
@@ -35,6 +36,7 @@ pub use model::{ServiceRef, ServiceResource};
 pub use patch::{CapacityPatch, build_patch_body};
 pub use ratelimit::{Rate, RateLimitConfig};
 pub use retry::{RetryAfterBounds, RetryConfig};
+pub use setup::{AzureSettings, connect};
 pub use token::{ArmCredential, REFRESH_MARGIN_SECONDS, Rebuild};
 
 /// What the controller needs from Azure. [`ArmClient`] implements it over HTTPS.

@@ -7,17 +7,88 @@ use kube::api::PostParams;
 use kube::{Api, Resource};
 
 use super::context::Context;
-use crate::api::{ApimCapacity, ApimCapacityStatus, ConditionType, OperationResult, Reason};
+use crate::api::{ApimCapacity, ApimCapacityStatus, ConditionStatus, OperationResult, Reason};
 
 /// The `reportingController` of every Event.
 pub const REPORTING_CONTROLLER: &str = "capacity.apim.dev/apim-capacity-operator";
 
-/// An Event to publish: warning or normal, reason, note.
+/// `Normal` or `Warning`, the two Event types Kubernetes knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// Why an Event was published: a closed set, like the condition reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventReason {
+    /// An Azure operation of this operator started.
+    OperationStarted,
+    /// An Azure operation of this operator succeeded.
+    OperationSucceeded,
+    /// An Azure operation of this operator failed or was canceled.
+    OperationFailed,
+    /// The service was changed outside this resource.
+    DriftDetected,
+    /// The service matches the spec again.
+    Ready,
+    /// The resource stalled; the condition's reason says why.
+    Stalled(Reason),
+}
+
+impl EventReason {
+    /// The PascalCase word Kubernetes shows as the Event's reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventReason::OperationStarted => "OperationStarted",
+            EventReason::OperationSucceeded => "OperationSucceeded",
+            EventReason::OperationFailed => "OperationFailed",
+            EventReason::DriftDetected => "DriftDetected",
+            EventReason::Ready => "Ready",
+            EventReason::Stalled(reason) => reason.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for EventReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An Event to publish: its type, reason and note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
-    pub warning: bool,
-    pub reason: &'static str,
+    pub kind: EventType,
+    pub reason: EventReason,
     pub note: String,
+}
+
+impl Note {
+    pub fn normal(reason: EventReason, note: impl Into<String>) -> Self {
+        Note {
+            kind: EventType::Normal,
+            reason,
+            note: note.into(),
+        }
+    }
+
+    pub fn warning(reason: EventReason, note: impl Into<String>) -> Self {
+        Note {
+            kind: EventType::Warning,
+            reason,
+            note: note.into(),
+        }
+    }
 }
 
 /// The Events implied by going from `previous` to `next`.
@@ -27,69 +98,47 @@ pub fn transitions(previous: &ApimCapacityStatus, next: &ApimCapacityStatus) -> 
         && previous.last_operation.as_ref() != Some(last)
     {
         notes.push(match last.result {
-            OperationResult::Succeeded => Note {
-                warning: false,
-                reason: "OperationSucceeded",
-                note: format!("{} succeeded", last.description),
-            },
-            OperationResult::Failed => Note {
-                warning: true,
-                reason: "OperationFailed",
-                note: format!(
+            OperationResult::Succeeded => Note::normal(
+                EventReason::OperationSucceeded,
+                format!("{} succeeded", last.description),
+            ),
+            OperationResult::Failed => Note::warning(
+                EventReason::OperationFailed,
+                format!(
                     "{} failed: {}",
                     last.description,
                     last.error.as_deref().unwrap_or("no error given")
                 ),
-            },
+            ),
         });
     }
     if let Some(op) = &next.operation
         && previous.operation.as_ref().map(|p| &p.poll_url) != Some(&op.poll_url)
     {
-        notes.push(Note {
-            warning: false,
-            reason: "OperationStarted",
-            note: format!("Step {} of {}: {}", op.step, op.total_steps, op.description),
-        });
+        notes.push(Note::normal(EventReason::OperationStarted, op.headline()));
     }
-    let stalled = |s: &ApimCapacityStatus| {
-        s.conditions
-            .iter()
-            .find(|c| c.type_ == ConditionType::Stalled)
-            .map(|c| (c.reason, c.message.clone()))
-    };
-    if let Some((reason, message)) = stalled(next)
-        && stalled(previous).map(|(r, _)| r) != Some(reason)
-        && reason != Reason::OperationFailed
+    if let Some(stalled) = next.condition(crate::api::ConditionType::Stalled)
+        && previous.stalled_reason() != Some(stalled.reason)
+        && stalled.reason != Reason::OperationFailed
     {
-        notes.push(Note {
-            warning: true,
-            reason: reason.as_str(),
-            note: message,
-        });
+        notes.push(Note::warning(
+            EventReason::Stalled(stalled.reason),
+            stalled.message.clone(),
+        ));
     }
-    let ready_reason =
-        |s: &ApimCapacityStatus| crate::status::ready(s).map(|c| (c.status, c.reason));
-    match (ready_reason(previous), ready_reason(next)) {
-        (before, Some((_, Reason::DriftDetected)))
-            if before.map(|b| b.1) != Some(Reason::DriftDetected) =>
-        {
-            if let Some(ready) = crate::status::ready(next) {
-                notes.push(Note {
-                    warning: true,
-                    reason: "DriftDetected",
-                    note: ready.message.clone(),
-                });
-            }
+    let ready = |s: &ApimCapacityStatus| s.ready().map(|c| (c.status, c.reason, c.message.clone()));
+    let before = ready(previous).map(|(_, reason, _)| reason);
+    match ready(next) {
+        Some((_, Reason::DriftDetected, message)) if before != Some(Reason::DriftDetected) => {
+            notes.push(Note::warning(EventReason::DriftDetected, message));
         }
-        (before, Some((crate::api::ConditionStatus::True, Reason::Succeeded)))
-            if before.map(|b| b.1) != Some(Reason::Succeeded) =>
+        Some((ConditionStatus::True, Reason::Succeeded, _))
+            if before != Some(Reason::Succeeded) =>
         {
-            notes.push(Note {
-                warning: false,
-                reason: "Ready",
-                note: "The service matches the spec".into(),
-            });
+            notes.push(Note::normal(
+                EventReason::Ready,
+                "The service matches the spec",
+            ));
         }
         _ => {}
     }
@@ -119,8 +168,8 @@ pub async fn publish(ctx: &Context, obj: &ApimCapacity, notes: &[Note]) {
                 ..ObjectMeta::default()
             },
             event_time: Some(MicroTime(now)),
-            type_: Some(if n.warning { "Warning" } else { "Normal" }.into()),
-            reason: Some(n.reason.to_string()),
+            type_: Some(n.kind.as_str().into()),
+            reason: Some(n.reason.as_str().into()),
             note: Some(truncate(&n.note, 1024)),
             action: Some("Reconcile".into()),
             regarding: Some(reference.clone()),
@@ -129,7 +178,7 @@ pub async fn publish(ctx: &Context, obj: &ApimCapacity, notes: &[Note]) {
             ..K8sEvent::default()
         };
         if let Err(e) = api.create(&PostParams::default(), &event).await {
-            tracing::warn!(error = %e, reason = n.reason, "could not publish an Event");
+            tracing::warn!(error = %e, reason = n.reason.as_str(), "could not publish an Event");
         }
     }
 }

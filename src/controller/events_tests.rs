@@ -1,5 +1,7 @@
 use super::*;
-use crate::api::{Action, Condition, ConditionStatus, LastOperation, OperationStatus, PollStyle};
+use crate::api::{
+    Action, Condition, ConditionStatus, ConditionType, LastOperation, OperationStatus, PollStyle,
+};
 use crate::domain::Sku;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
@@ -34,7 +36,7 @@ fn op(url: &str) -> OperationStatus {
 }
 
 fn reasons(notes: &[Note]) -> Vec<&'static str> {
-    notes.iter().map(|n| n.reason).collect()
+    notes.iter().map(|n| n.reason.as_str()).collect()
 }
 
 #[test]
@@ -81,7 +83,7 @@ fn finishing_reports_success_or_failure_with_azures_error() {
     };
     let notes = transitions(&running, &failed);
     assert_eq!(reasons(&notes), ["OperationFailed"]);
-    assert!(notes[0].warning);
+    assert_eq!(notes[0].kind, EventType::Warning);
     assert!(
         notes[0]
             .note
@@ -109,7 +111,7 @@ fn stalling_warns_once_with_its_reason() {
     };
     let notes = transitions(&before, &blocked);
     assert_eq!(reasons(&notes), ["NotConsented"]);
-    assert!(notes[0].warning);
+    assert_eq!(notes[0].kind, EventType::Warning);
     assert!(transitions(&blocked, &blocked).is_empty());
 }
 

@@ -36,16 +36,6 @@ pub fn terminal_reason(error: &AzureError) -> Reason {
 /// The outcome and requeue of an Azure error, by its kind.
 pub fn from_azure_error(error: &AzureError, busy_poll: Duration) -> (Outcome, Requeue) {
     let message = error.to_string();
-    let ids = error.request_ids();
-    let id = |f: fn(&crate::azure::RequestIds) -> Option<&str>| ids.and_then(f).unwrap_or("");
-    tracing::warn!(
-        error = %message,
-        kind = ?error.kind(),
-        client_request_id = id(|i| Some(i.client_request_id.as_str())),
-        request_id = id(|i| i.request_id.as_deref()),
-        correlation_request_id = id(|i| i.correlation_request_id.as_deref()),
-        "Azure call failed"
-    );
     match error.kind() {
         ErrorKind::Terminal => (
             Outcome::Stalled {

@@ -3,17 +3,9 @@
 
 use crate::api::{ApimCapacity, ServiceReference};
 
-/// The ARM resource id of a service reference, as written by people.
-pub fn resource_id(service: &ServiceReference) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ApiManagement/service/{}",
-        service.subscription_id, service.resource_group, service.name
-    )
-}
-
 /// The id compared between resources: Azure compares these names case-insensitively.
 fn key(service: &ServiceReference) -> String {
-    resource_id(service).to_ascii_lowercase()
+    service.service_ref().key()
 }
 
 /// `namespace/name` of the resource that manages the service of `me`, when it is another

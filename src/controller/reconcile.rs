@@ -1,22 +1,31 @@
-//! One reconcile: decide, write status if it changed, publish Events, choose the requeue.
+//! One reconcile, as a pipeline: gather (I/O) → decide (pure) → act (I/O) → report (pure
+//! status, then I/O: write it when it changed, publish Events, choose the requeue).
+//!
+//! Every decision lives in [`super::decide`]; this file only runs the loop that feeds it
+//! the facts it asks for and carries out what it decides.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use tracing::Instrument;
-
 use jiff::Timestamp;
+use kube::ResourceExt;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
-use kube::{Api, ResourceExt};
+use tracing::Instrument;
 
+use super::act::start_step;
 use super::context::{Context, FIELD_MANAGER, jitter};
-use super::decide::decide;
-use super::events::{self, Note};
+use super::decide::{Decision, Facts, Input, Verdict, after_start, decide};
+use super::events::{self, EventType};
+use super::gather::gather;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
 use crate::status::{Outcome, next_status};
+
+/// More gathers than there are kinds of facts means the decision loops: a bug, reported as
+/// a passing failure rather than a hang.
+const MAX_GATHERS: usize = 8;
 
 /// A reconcile failed in a way that could not even be reported in status.
 #[derive(Debug, thiserror::Error)]
@@ -37,59 +46,110 @@ pub async fn reconcile(obj: Arc<ApimCapacity>, ctx: Arc<Context>) -> Result<Acti
     let namespace = obj.namespace().ok_or(Error::NotNamespaced)?;
     let name = obj.name_any();
     let span = tracing::info_span!("reconcile", resource = %format!("{namespace}/{name}"));
-    reconcile_inner(obj, ctx, namespace, name)
-        .instrument(span)
-        .await
+    async move {
+        let started = Instant::now();
+        let now = Timestamp::now();
+        let object = ObjectRef::from_obj(obj.as_ref());
+        let previous = ctx.freshest_status(&object, &obj);
+        let verdict = decide_and_act(&obj, &ctx, &previous, now).await;
+        report(&ctx, &obj, &object, &previous, verdict, now, started).await
+    }
+    .instrument(span)
+    .await
 }
 
-async fn reconcile_inner(
-    obj: Arc<ApimCapacity>,
-    ctx: Arc<Context>,
-    namespace: String,
-    name: String,
-) -> Result<Action, Error> {
-    let started = Instant::now();
-    let now = Timestamp::now();
-    let object = ObjectRef::from_obj(obj.as_ref());
-    let previous = ctx.freshest_status(&object, &obj);
-
-    let decision = decide(&obj, &ctx, &previous, now).await;
-    let result = result_label(&decision.outcome);
-    let next = next_status(
-        &previous,
-        obj.metadata.generation,
-        decision.observed,
-        &decision.outcome,
+/// Gather → decide → act: feeds [`decide`] the facts it asks for until it starts a step or
+/// concludes.
+async fn decide_and_act(
+    obj: &ApimCapacity,
+    ctx: &Context,
+    previous: &ApimCapacityStatus,
+    now: Timestamp,
+) -> Verdict {
+    let others = ctx.store.state();
+    let durations = ctx.durations();
+    let input = Input {
+        resource: obj,
+        previous,
         now,
-    );
-    if next != previous {
-        let version = write_status(&ctx, &namespace, &name, &next).await?;
-        ctx.remember_status(&object, version, &next);
-    }
-    let mut notes = events::transitions(&previous, &next);
-    notes.extend(
-        decision
-            .events
-            .into_iter()
-            .map(|(warning, reason, note)| Note {
-                warning,
-                reason,
-                note,
-            }),
-    );
-    for n in &notes {
-        if n.warning {
-            tracing::warn!(reason = n.reason, "{}", n.note);
-        } else {
-            tracing::info!(reason = n.reason, "{}", n.note);
+        settings: &ctx.settings,
+        durations: &durations,
+        scopes: ctx.policy.as_ref(),
+        others: &others,
+    };
+    let mut facts = Facts::default();
+    let mut azure = None;
+    for _ in 0..MAX_GATHERS {
+        match decide(&input, &facts) {
+            Decision::Gather(need) => gather(need, obj, ctx, &mut facts, &mut azure).await,
+            Decision::Start(start) => {
+                let answer = start_step(&start, azure.as_ref(), ctx).await;
+                return after_start(*start, answer, &ctx.settings, &durations, now);
+            }
+            Decision::Conclude(verdict) => return verdict,
         }
     }
-    events::publish(&ctx, &obj, &notes).await;
+    tracing::error!("the reconcile kept asking for facts it had; giving up this round");
+    Verdict {
+        outcome: Outcome::Retrying {
+            message: "internal error: the reconcile did not reach a decision".into(),
+        },
+        requeue: Requeue::Backoff,
+        findings: Default::default(),
+    }
+}
 
-    let action = match decision.requeue {
-        Requeue::Backoff => Action::requeue(ctx.next_backoff(&object)),
+/// The verdict made visible: status (written only when it changed), Events, metrics, and
+/// the requeue.
+async fn report(
+    ctx: &Context,
+    obj: &ApimCapacity,
+    object: &ObjectRef<ApimCapacity>,
+    previous: &ApimCapacityStatus,
+    verdict: Verdict,
+    now: Timestamp,
+    started: Instant,
+) -> Result<Action, Error> {
+    let Verdict {
+        outcome,
+        requeue,
+        findings,
+    } = verdict;
+    if let Some((kind, took)) = findings.learned {
+        ctx.durations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(kind, took);
+        ctx.metrics.operation_finished(kind.as_str(), took);
+    }
+    if findings.drift_corrected {
+        ctx.metrics.drift_detected();
+    }
+    let next = next_status(
+        previous,
+        obj.metadata.generation,
+        findings.observed,
+        &outcome,
+        now,
+    );
+    if next != *previous {
+        let version = write_status(ctx, obj, &next).await?;
+        ctx.remember_status(object, version, &next);
+    }
+    let mut notes = events::transitions(previous, &next);
+    notes.extend(findings.events);
+    for n in &notes {
+        match n.kind {
+            EventType::Warning => tracing::warn!(reason = n.reason.as_str(), "{}", n.note),
+            EventType::Normal => tracing::info!(reason = n.reason.as_str(), "{}", n.note),
+        }
+    }
+    events::publish(ctx, obj, &notes).await;
+
+    let action = match requeue {
+        Requeue::Backoff => Action::requeue(ctx.next_backoff(object)),
         other => {
-            ctx.reset_backoff(&object);
+            ctx.reset_backoff(object);
             match other {
                 Requeue::After(wait) => Action::requeue(wait),
                 Requeue::Resync => Action::requeue(jitter(ctx.settings.resync_interval, 0.1)),
@@ -97,8 +157,12 @@ async fn reconcile_inner(
             }
         }
     };
-    ctx.metrics
-        .reconciled(result, started.elapsed(), next.operation.is_some(), &object);
+    ctx.metrics.reconciled(
+        outcome.label(),
+        started.elapsed(),
+        next.operation.is_some(),
+        object,
+    );
     Ok(action)
 }
 
@@ -116,22 +180,22 @@ pub fn error_policy(obj: Arc<ApimCapacity>, error: &Error, ctx: Arc<Context>) ->
         )));
     }
     tracing::warn!(resource = %format!("{}/{}", obj.namespace().unwrap_or_default(), obj.name_any()), error = %error, "reconcile failed");
-    ctx.metrics.reconciled(
-        "Error",
-        std::time::Duration::ZERO,
-        false,
-        &ObjectRef::from_obj(obj.as_ref()),
-    );
-    Action::requeue(ctx.next_backoff(&ObjectRef::from_obj(obj.as_ref())))
+    let object = ObjectRef::from_obj(obj.as_ref());
+    ctx.metrics
+        .reconciled("Error", std::time::Duration::ZERO, false, &object);
+    Action::requeue(ctx.next_backoff(&object))
 }
 
+/// Writes the status by server-side apply with the operator's field manager; returns the
+/// resourceVersion it produced.
 async fn write_status(
     ctx: &Context,
-    namespace: &str,
-    name: &str,
+    obj: &ApimCapacity,
     status: &ApimCapacityStatus,
 ) -> Result<Option<u64>, Error> {
-    let api: Api<ApimCapacity> = Api::namespaced(ctx.client.clone(), namespace);
+    let namespace = obj.namespace().unwrap_or_default();
+    let name = obj.name_any();
+    let api: kube::Api<ApimCapacity> = kube::Api::namespaced(ctx.client.clone(), &namespace);
     let patch = serde_json::json!({
         "apiVersion": "capacity.apim.dev/v1alpha1",
         "kind": "ApimCapacity",
@@ -139,31 +203,18 @@ async fn write_status(
     });
     let written = api
         .patch_status(
-            name,
+            &name,
             &PatchParams::apply(FIELD_MANAGER).force(),
             &Patch::Apply(&patch),
         )
         .await
         .map_err(|source| Error::StatusWrite {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
+            namespace: namespace.clone(),
+            name: name.clone(),
             source,
         })?;
     Ok(written
         .metadata
         .resource_version
         .and_then(|v| v.parse().ok()))
-}
-
-/// The metric label of an outcome (a closed set).
-fn result_label(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Suspended => "Suspended",
-        Outcome::InSync => "InSync",
-        Outcome::DriftReported { .. } => "DriftReported",
-        Outcome::InProgress { .. } => "InProgress",
-        Outcome::WaitingForAzure { .. } => "WaitingForAzure",
-        Outcome::Stalled { .. } => "Stalled",
-        Outcome::Retrying { .. } => "Retrying",
-    }
 }

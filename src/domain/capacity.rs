@@ -1,5 +1,7 @@
 //! What the user wants and what Azure has, as plain values.
 
+use std::fmt::Display;
+
 use serde::{Deserialize, Serialize};
 
 use super::location::Location;
@@ -19,7 +21,25 @@ pub struct DesiredCapacity {
     pub regions: Vec<RegionUnits>,
 }
 
+/// Units per region as people read them, `westeurope=2,eastus=3`, in the order given: the
+/// one way the operator writes a units summary (status, Events, `apimcap plan`).
+pub fn units_summary<L: Display>(regions: impl IntoIterator<Item = (L, u32)>) -> String {
+    let mut out = String::new();
+    for (index, (location, units)) in regions.into_iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!("{location}={units}"));
+    }
+    out
+}
+
 impl DesiredCapacity {
+    /// `westeurope=2,eastus=3`, in the order the user listed the regions.
+    pub fn units_summary(&self) -> String {
+        units_summary(self.regions.iter().map(|r| (&r.location, r.units)))
+    }
+
     pub fn units_in(&self, location: &Location) -> Option<u32> {
         self.regions
             .iter()
@@ -101,6 +121,11 @@ pub struct LiveService {
 }
 
 impl LiveService {
+    /// `westeurope=2,eastus=3`, the primary first.
+    pub fn units_summary(&self) -> String {
+        units_summary(self.regions.iter().map(|r| (&r.location, r.units)))
+    }
+
     pub fn primary(&self) -> Option<&LiveRegion> {
         self.regions.iter().find(|r| r.primary)
     }

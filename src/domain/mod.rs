@@ -4,9 +4,13 @@
 pub mod capacity;
 pub mod limits;
 pub mod location;
+pub mod service;
 pub mod sku;
 
-pub use capacity::{DesiredCapacity, LiveRegion, LiveService, ProvisioningState, RegionUnits};
+pub use capacity::{
+    DesiredCapacity, LiveRegion, LiveService, ProvisioningState, RegionUnits, units_summary,
+};
 pub use limits::UnitLimits;
 pub use location::Location;
+pub use service::{PollStyle, ServiceRef};
 pub use sku::{Generation, Sku};

@@ -91,7 +91,7 @@ fn the_subscription_is_found_in_operation_urls() {
 fn handles_survive_a_round_trip_through_json() {
     let handle = OperationHandle {
         url: "https://management.azure.com/subscriptions/s/x?api-version=2024-05-01".into(),
-        style: PollStyle::AsyncOperation,
+        style: PollStyle::AzureAsyncOperation,
         retry_after: Duration::from_secs(60),
         started_at: "2026-01-05T10:00:00Z".parse().unwrap(),
     };
@@ -100,7 +100,7 @@ fn handles_survive_a_round_trip_through_json() {
         text,
         json!({
             "url": "https://management.azure.com/subscriptions/s/x?api-version=2024-05-01",
-            "style": "AsyncOperation",
+            "style": "AzureAsyncOperation",
             "retryAfterSeconds": 60,
             "startedAt": "2026-01-05T10:00:00Z"
         })

@@ -1,0 +1,181 @@
+//! The tier rules admission enforces, generated as CEL from the same table the planner uses
+//! ([`crate::domain::limits::FIXED_LIMITS`], [`Sku::supports_multiple_regions`]): a
+//! limit changes in one place and both the CRD and the planner follow.
+
+use serde_json::{Value, json};
+
+use crate::domain::Sku;
+use crate::domain::limits::{FIXED_LIMITS, MAX_UNITS_PER_REGION};
+
+/// Adds the tier rules to the spec's schema (a schemars `transform`).
+pub fn add_to_spec(schema: &mut schemars::Schema) {
+    let rules = rules();
+    match schema.get_mut("x-kubernetes-validations") {
+        Some(Value::Array(existing)) => existing.extend(rules),
+        _ => {
+            schema.insert("x-kubernetes-validations".into(), Value::Array(rules));
+        }
+    }
+}
+
+/// Adds the documented limits to the `units` field's description and its range (a
+/// schemars `transform`).
+pub fn add_to_units(schema: &mut schemars::Schema) {
+    let text = format!(
+        "Scale units in this region, from 1 to {MAX_UNITS_PER_REGION}. Tier limits apply: {}; \
+         the limits of the other tiers ({}) are checked by the operator, whose configuration \
+         can raise them when Azure support has.",
+        fixed_limits_text(),
+        changeable_limits_text()
+    );
+    schema.insert("description".into(), Value::String(text));
+    schema.insert("minimum".into(), json!(1));
+    schema.insert("maximum".into(), json!(MAX_UNITS_PER_REGION));
+}
+
+/// The CEL rules, one per fact of the table.
+pub fn rules() -> Vec<Value> {
+    let mut rules = vec![multiple_regions_rule()];
+    rules.extend(FIXED_LIMITS.iter().map(|(sku, max)| limit_rule(*sku, *max)));
+    rules
+}
+
+fn multi_region_tiers() -> Vec<Sku> {
+    Sku::TARGETS
+        .into_iter()
+        .filter(|sku| sku.supports_multiple_regions())
+        .collect()
+}
+
+fn multiple_regions_rule() -> Value {
+    let tiers = multi_region_tiers();
+    let list: Vec<String> = tiers.iter().map(|t| format!("'{t}'")).collect();
+    let names: Vec<&str> = tiers.iter().map(|t| t.as_str()).collect();
+    json!({
+        "rule": format!("self.sku in [{}] || self.regions.size() <= 1", list.join(", ")),
+        "message": format!(
+            "only the {} tier can run in more than one region: use sku {} or list a single region",
+            names.join(" or "),
+            names.join(" or ")
+        ),
+        "fieldPath": ".regions",
+    })
+}
+
+fn limit_rule(sku: Sku, max: u32) -> Value {
+    let (rule, message) = if max == 1 {
+        (
+            format!("self.sku != '{sku}' || self.regions.all(r, r.units == 1)"),
+            format!("the {sku} tier always has exactly 1 unit"),
+        )
+    } else {
+        let mut message = format!("the {sku} tier allows at most {max} units");
+        if let Some(bigger) = next_multi_region_tier(sku) {
+            message.push_str(&format!("; use {bigger} for more"));
+        }
+        (
+            format!("self.sku != '{sku}' || self.regions.all(r, r.units <= {max})"),
+            message,
+        )
+    };
+    json!({"rule": rule, "message": message, "fieldPath": ".regions"})
+}
+
+/// The tier to suggest when the largest of the fixed tiers is not enough: the tier of the
+/// same generation just above it, when that tier's limit is not fixed.
+fn next_multi_region_tier(sku: Sku) -> Option<Sku> {
+    let next = Sku::TARGETS
+        .into_iter()
+        .find(|t| t.generation() == sku.generation() && t.rank() == sku.rank() + 1)?;
+    let fixed = FIXED_LIMITS.iter().any(|(t, _)| *t == next);
+    (!fixed).then_some(next)
+}
+
+fn fixed_limits_text() -> String {
+    let parts: Vec<String> = FIXED_LIMITS
+        .iter()
+        .map(|(sku, max)| {
+            if *max == 1 {
+                format!("{sku} exactly 1")
+            } else {
+                format!("{sku} up to {max}")
+            }
+        })
+        .collect();
+    parts.join(", ")
+}
+
+fn changeable_limits_text() -> String {
+    let limits = crate::domain::UnitLimits::default();
+    let parts: Vec<String> = Sku::TARGETS
+        .into_iter()
+        .filter(|sku| !FIXED_LIMITS.iter().any(|(fixed, _)| fixed == sku))
+        .map(|sku| format!("{sku} {}", limits.max_units(sku)))
+        .collect();
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crd_rules() -> Vec<Value> {
+        let crd = serde_json::to_value(super::super::crd::definition()).expect("CRD as JSON");
+        crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+            ["x-kubernetes-validations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_crd_carries_every_fixed_limit_of_the_table() {
+        let rules = crd_rules();
+        for (sku, max) in FIXED_LIMITS {
+            let bound = if max == 1 {
+                "r.units == 1".to_string()
+            } else {
+                format!("r.units <= {max}")
+            };
+            assert!(
+                rules.iter().any(|r| {
+                    let rule = r["rule"].as_str().unwrap_or_default();
+                    rule.contains(&format!("'{sku}'")) && rule.contains(&bound)
+                }),
+                "no CEL rule enforces {sku} <= {max}: {rules:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_read_as_before() {
+        let messages: Vec<String> = rules()
+            .iter()
+            .map(|r| r["message"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                "only the Premium tier can run in more than one region: use sku Premium or list a single region",
+                "the Developer tier always has exactly 1 unit",
+                "the Basic tier allows at most 2 units",
+                "the Standard tier allows at most 4 units; use Premium for more",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_units_range_is_the_domain_ceiling() {
+        let crd = serde_json::to_value(super::super::crd::definition()).expect("CRD as JSON");
+        let units = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+            ["properties"]["regions"]["items"]["properties"]["units"];
+        assert_eq!(
+            units["maximum"].as_f64(),
+            Some(f64::from(MAX_UNITS_PER_REGION))
+        );
+        assert_eq!(units["minimum"].as_f64(), Some(1.0));
+        let text = units["description"].as_str().unwrap_or_default();
+        assert!(text.contains("Standard up to 4"), "{text}");
+        assert!(text.contains("Premium 31"), "{text}");
+    }
+}

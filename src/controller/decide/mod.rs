@@ -1,0 +1,174 @@
+//! The decisions of a reconcile, as one pure function: [`decide`] takes the resource, its
+//! previous status, the time and what has been gathered so far ([`Facts`]), and answers
+//! with one [`Decision`]: gather one more fact, start a step, or conclude. No I/O, no clock
+//! reads, no async: the driver in [`super::reconcile`] gathers what is asked for, calls
+//! `decide` again, and acts on the answer.
+//!
+//! The gates run in the order of DESIGN §9; the first that holds decides:
+//!
+//! ```text
+//! suspended ─ namespace policy ─ ownership ─ credentials ─ recorded operation (poll)
+//!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ plan (in sync, blocked)
+//!   ─ drift ─ start step N of M
+//! ```
+//!
+//! A gate that can be decided from the spec alone costs no Azure call: `decide` asks for a
+//! read only when the next gate needs it, so a table test can show which reads each case
+//! costs.
+
+mod gates;
+mod operation;
+mod service;
+mod started;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod world;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::context::Settings;
+use super::events::Note;
+use super::outcomes::Requeue;
+use crate::api::{ApimCapacity, ApimCapacityStatus};
+use crate::azure::{AzureError, OperationHandle, PollOutcome, ServiceResource};
+use crate::domain::ServiceRef;
+use crate::plan::{DurationEstimates, Step, StepKind};
+use crate::policy::NamespacePolicy;
+use crate::status::{Observed, Outcome};
+
+pub use started::after_start;
+
+/// Everything a decision depends on that is known before any Azure call.
+pub struct Input<'a> {
+    /// The resource as the watch delivered it.
+    pub resource: &'a ApimCapacity,
+    /// The status to build on.
+    pub previous: &'a ApimCapacityStatus,
+    /// The time of this reconcile.
+    pub now: Timestamp,
+    /// The operator's settings (limits, resync interval, Retry-After floor).
+    pub settings: &'a Settings,
+    /// The durations learned so far.
+    pub durations: &'a DurationEstimates,
+    /// Which scopes each namespace may target; `None` allows every namespace.
+    pub scopes: Option<&'a NamespacePolicy>,
+    /// Every ApimCapacity the controller knows (for "one service, one manager").
+    pub others: &'a [Arc<ApimCapacity>],
+}
+
+/// What the driver has gathered so far; `None` until asked for and gathered.
+#[derive(Default)]
+pub struct Facts {
+    /// Whether a credential for the resource could be had.
+    pub credentials: Option<Result<(), AzureError>>,
+    /// The answer to one poll of the operation recorded in status.
+    pub poll: Option<Result<PollOutcome, AzureError>>,
+    /// The live service (one GET).
+    pub service: Option<Result<ServiceResource, AzureError>>,
+}
+
+/// A fact the next gate needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Need {
+    /// The credential of the resource (its Secret, or the operator's own identity).
+    Credentials,
+    /// One poll of the recorded operation.
+    Poll(OperationHandle),
+    /// One GET of the service.
+    Service(ServiceRef),
+}
+
+/// What to do next.
+#[derive(Debug)]
+pub enum Decision {
+    /// Gather this fact and decide again.
+    Gather(Need),
+    /// Start one step with one PATCH, then hand Azure's answer to [`after_start`].
+    Start(Box<Start>),
+    /// Nothing more to do in this reconcile.
+    Conclude(Verdict),
+}
+
+/// The end of a reconcile: the outcome for status, when to look again, and what else to
+/// publish or record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub requeue: Requeue,
+    pub findings: Findings,
+}
+
+/// A step to start now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Start {
+    /// What the PATCH changes.
+    pub step: Step,
+    /// Its number in the plan (1-based), counting steps finished earlier.
+    pub number: u32,
+    /// Steps in the plan, counting those finished earlier.
+    pub total: u32,
+    /// The service to PATCH.
+    pub service: ServiceRef,
+    /// The live service the PATCH is built on (it keeps every field of the regions that stay).
+    pub current: ServiceResource,
+    /// What was found on the way here.
+    pub findings: Findings,
+}
+
+/// What a reconcile learned on the way to its decision, besides the outcome.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Findings {
+    /// For status: the live service, the plan, an operation that finished.
+    pub observed: Observed,
+    /// Events beyond those implied by the status transition.
+    pub events: Vec<Note>,
+    /// A finished operation's duration, to learn from.
+    pub learned: Option<(StepKind, Duration)>,
+    /// Drift was found and is being corrected.
+    pub drift_corrected: bool,
+}
+
+impl Findings {
+    fn conclude(&self, outcome: Outcome, requeue: Requeue) -> Decision {
+        Decision::Conclude(Verdict {
+            outcome,
+            requeue,
+            findings: self.clone(),
+        })
+    }
+}
+
+/// Decides what the reconcile does next, from what is known so far.
+pub fn decide(input: &Input, facts: &Facts) -> Decision {
+    match chain(input, facts) {
+        Ok(decision) | Err(decision) => decision,
+    }
+}
+
+/// The gates in order; each returns `Err(decision)` when it decides.
+fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
+    let spec = &input.resource.spec;
+    let mut found = Findings::default();
+    found.observed.service_id = Some(spec.service.service_ref().resource_id());
+    gates::not_suspended(input, &found)?;
+    gates::scope_allowed(input, &found)?;
+    gates::sole_manager(input, &found)?;
+    gates::credentials(input, facts, &found)?;
+    let recorded = operation::recorded(input, facts, &mut found)?;
+    let live = service::live(input, facts, recorded.resource, &mut found)?;
+    service::not_busy(input, live, recorded.lost, &mut found)?;
+    let steps = service::planned(input, live, recorded.finished_step, &mut found)?;
+    service::drift(input, live, recorded.finished_step.is_some(), &mut found)?;
+    Ok(service::start(
+        input,
+        live,
+        steps,
+        recorded.finished_step,
+        found,
+    ))
+}

@@ -1,0 +1,215 @@
+//! The decision table: every branch of a reconcile, one named row each. A row is a world
+//! (see `world.rs`), the Azure calls the reconcile makes in it, the reason Ready will show,
+//! and when the resource is looked at again; an optional check pins the rest.
+
+use std::time::Duration;
+
+use super::world::{SECOND, at, azure_error, handle, operation, service, world};
+use crate::api::{DriftPolicy, OperationResult, Reason};
+use crate::azure::error::Call;
+use crate::azure::{AzureError, PatchOutcome, PollOutcome};
+use crate::controller::events::EventReason;
+use crate::controller::outcomes::Requeue::{self, After, Backoff, OnChange, Resync};
+use crate::domain::Sku;
+use crate::plan::StepKind;
+
+const BUSY: Requeue = After(Duration::from_secs(30));
+
+fn secs(n: u64) -> Requeue {
+    After(Duration::from_secs(n))
+}
+
+macro_rules! decisions {
+    ($(
+        $name:ident: $world:expr => [$($call:literal),*], $reason:ident, $requeue:expr
+            $(, then $check:expr)?;
+    )*) => {$(
+        #[test]
+        fn $name() {
+            let run = $world.reconcile();
+            let calls: &[&str] = &[$($call),*];
+            assert_eq!(run.calls, calls, "Azure calls");
+            assert_eq!(run.reason(), Reason::$reason, "reason; message: {}", run.message());
+            assert_eq!(run.requeue(), $requeue, "requeue");
+            $( ($check)(&run); )?
+        }
+    )*};
+}
+
+fn not_found() -> AzureError {
+    azure_error(Call::GetService, 404, "ResourceNotFound")
+}
+
+#[rustfmt::skip]
+decisions! {
+    // ── Gates before any Azure call ──────────────────────────────────────────────────────
+    suspended_makes_no_azure_call:
+        world().spec(|s| s.suspend = true)
+        => [], Suspended, OnChange;
+    namespace_outside_its_scopes_is_stalled:
+        world().policy("other: [/subscriptions/00000000-0000-0000-0000-000000000000]")
+        => [], ScopeNotAllowed, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("namespace platform may not manage"));
+    namespace_inside_its_scopes_goes_on:
+        world().policy("platform: [/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG]")
+        => ["credentials", "get", "patch"], Scaling, secs(60);
+    an_older_resource_for_the_same_service_wins:
+        world().other_manager("team-b", -5)
+        => [], ServiceConflict, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("already managed by ApimCapacity team-b/other"));
+    a_younger_resource_for_the_same_service_stands_aside:
+        world().other_manager("team-b", 5)
+        => ["credentials", "get", "patch"], Scaling, secs(60);
+    a_missing_credentials_secret_stalls:
+        world().credentials(|| Err(AzureError::SecretNotFound { namespace: "platform".into(), name: "sp".into() }))
+        => ["credentials"], CredentialsError, Resync;
+    an_unreadable_credentials_secret_retries:
+        world().credentials(|| Err(AzureError::SecretUnreadable { namespace: "platform".into(), name: "sp".into(), message: "timeout".into() }))
+        => ["credentials"], Retrying, Backoff;
+
+    // ── The operation recorded in status is polled first, without a GET ─────────────────
+    a_running_operation_costs_one_poll:
+        world().recorded(operation(1, 1, 5), || Ok(PollOutcome::Running { retry_after: Duration::from_secs(60) }))
+        => ["credentials", "poll"], Scaling, secs(60),
+        then |r: &super::world::Run| assert!(r.verdict.findings.observed.finished.is_none());
+    a_short_retry_after_is_raised_to_the_floor:
+        world().recorded(operation(1, 1, 5), || Ok(PollOutcome::Running { retry_after: SECOND }))
+        => ["credentials", "poll"], Scaling, secs(10);
+    a_succeeded_operation_in_sync_is_ready_and_learned:
+        world().recorded(operation(1, 1, 25), || Ok(PollOutcome::Succeeded(None)))
+            .live(|| Ok(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))
+        => ["credentials", "poll", "get"], Succeeded, Resync,
+        then |r: &super::world::Run| {
+            let finished = r.verdict.findings.observed.finished.as_ref().map(|f| f.result);
+            assert_eq!(finished, Some(OperationResult::Succeeded));
+            assert_eq!(r.verdict.findings.learned, Some((StepKind::Scale, Duration::from_secs(25 * 60))));
+        };
+    a_succeeded_operation_that_returned_the_service_needs_no_get:
+        world().recorded(operation(1, 1, 25), || Ok(PollOutcome::Succeeded(Some(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))))
+        => ["credentials", "poll"], Succeeded, Resync;
+    the_step_after_a_finished_one_keeps_its_number:
+        world().recorded(operation(1, 2, 25), || Ok(PollOutcome::Succeeded(None)))
+        => ["credentials", "poll", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| {
+            let started = r.started.as_ref().map(|s| (s.number, s.total));
+            assert_eq!(started, Some((2, 2)), "step 2 of 2, not 1 of 1");
+            let plan = r.verdict.findings.observed.plan.clone().unwrap_or_default();
+            assert!(plan.iter().all(|c| c.step == 2), "{plan:?}");
+        };
+    a_new_plan_after_the_last_step_starts_at_one:
+        world().recorded(operation(2, 2, 25), || Ok(PollOutcome::Succeeded(None)))
+        => ["credentials", "poll", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| assert_eq!(r.started.as_ref().map(|s| (s.number, s.total)), Some((1, 1)));
+    a_failed_operation_stalls_with_azures_error:
+        world().recorded(operation(1, 1, 25), || Ok(PollOutcome::Failed(crate::azure::AzureErrorBody { code: "InternalError".into(), message: "boom".into(), ..Default::default() })))
+        => ["credentials", "poll"], OperationFailed, Resync,
+        then |r: &super::world::Run| {
+            assert!(r.message().contains("(InternalError) boom"), "{}", r.message());
+            let last = r.verdict.findings.observed.finished.clone();
+            assert_eq!(last.map(|l| (l.result, l.error)), Some((OperationResult::Failed, Some("(InternalError) boom".into()))));
+            assert!(r.verdict.findings.learned.is_none(), "a failure teaches no duration");
+        };
+    a_canceled_operation_stalls:
+        world().recorded(operation(1, 1, 25), || Ok(PollOutcome::Canceled))
+        => ["credentials", "poll"], OperationFailed, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("the operation was canceled"));
+    a_poll_that_fails_for_a_while_retries_with_backoff:
+        world().recorded(operation(1, 1, 5), || Err(azure_error(Call::PollOperation, 503, "ServiceUnavailable")))
+        => ["credentials", "poll"], Retrying, Backoff;
+    a_lost_operation_on_a_busy_service_waits_for_it:
+        world().recorded(operation(1, 1, 5), || Err(azure_error(Call::PollOperation, 404, "NotFound")))
+            .live(|| Ok(service(Sku::Premium, &[("West Europe", 2), ("East US", 1)], "Updating")))
+        => ["credentials", "poll", "get"], WaitingForAzure, BUSY,
+        then |r: &super::world::Run| assert!(r.message().contains("can no longer be polled"));
+    a_lost_operation_on_an_idle_service_is_planned_again:
+        world().recorded(operation(1, 1, 5), || Err(azure_error(Call::PollOperation, 404, "NotFound")))
+        => ["credentials", "poll", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| assert!(r.verdict.findings.observed.finished.is_none());
+
+    // ── A failed operation holds the resource until the resync or a spec change ──────────
+    a_recent_failure_holds_the_resource:
+        world().failed_minutes_ago(5)
+        => ["credentials"], OperationFailed, Resync,
+        then |r: &super::world::Run| assert_eq!(r.message(), "previously OperationFailed");
+    a_failure_older_than_the_resync_is_retried:
+        world().failed_minutes_ago(11)
+        => ["credentials", "get", "patch"], Scaling, secs(60);
+    a_spec_change_after_a_failure_is_tried_at_once:
+        world().failed_minutes_ago(5).generation(2)
+        => ["credentials", "get", "patch"], Scaling, secs(60);
+
+    // ── The live service ─────────────────────────────────────────────────────────────────
+    a_service_busy_with_a_foreign_operation_is_waited_for:
+        world().live(|| Ok(service(Sku::Premium, &[("West Europe", 2), ("East US", 1)], "Updating")))
+        => ["credentials", "get"], WaitingForAzure, BUSY,
+        then |r: &super::world::Run| assert!(r.message().contains("did not start (provisioningState Updating)"));
+    a_missing_service_stalls:
+        world().live(|| Err(not_found()))
+        => ["credentials", "get"], ServiceNotFound, Resync;
+    a_forbidden_read_stalls:
+        world().live(|| Err(azure_error(Call::GetService, 403, "AuthorizationFailed")))
+        => ["credentials", "get"], AccessDenied, Resync;
+    a_throttled_read_retries_with_backoff:
+        world().live(|| Err(azure_error(Call::GetService, 429, "SubscriptionRequestsThrottled")))
+        => ["credentials", "get"], Retrying, Backoff;
+    in_sync_is_ready:
+        world().live(|| Ok(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))
+        => ["credentials", "get"], Succeeded, Resync,
+        then |r: &super::world::Run| assert_eq!(r.verdict.findings.observed.plan, Some(vec![]));
+    a_plan_azure_forbids_is_blocked:
+        world().spec(|s| s.regions.retain(|r| r.location != "westeurope"))
+        => ["credentials", "get"], Blocked, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("primary region westeurope is not listed"));
+    a_downgrade_without_consent_is_not_consented:
+        world().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = 2; s.change_policy.allow_region_removal = true; })
+        => ["credentials", "get"], NotConsented, Resync;
+
+    // ── Drift: the service changed elsewhere after this generation was in sync ───────────
+    drift_is_corrected_with_an_event:
+        world().was_ready()
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| {
+            assert!(r.verdict.findings.drift_corrected);
+            let events: Vec<_> = r.verdict.findings.events.iter().map(|e| e.reason).collect();
+            assert_eq!(events, [EventReason::DriftDetected]);
+            assert!(r.verdict.findings.events[0].note.contains("Azure reports Premium westeurope=2,eastus=1, the spec asks for Premium westeurope=3,eastus=1"));
+        };
+    drift_is_only_reported_when_asked:
+        world().was_ready().spec(|s| s.drift = DriftPolicy::Report)
+        => ["credentials", "get"], DriftDetected, Resync,
+        then |r: &super::world::Run| assert!(r.message().ends_with("spec.drift is Report, so nothing is changed"));
+    a_new_generation_is_a_change_not_drift:
+        world().was_ready().generation(2)
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| assert!(r.verdict.findings.events.is_empty());
+
+    // ── Starting a step, and Azure's answer to the PATCH ─────────────────────────────────
+    a_started_step_is_recorded_for_polling:
+        world()
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| {
+            let op = match &r.verdict.outcome { crate::status::Outcome::InProgress { operation, .. } => operation.clone(), other => panic!("{other:?}") };
+            assert_eq!((op.step, op.total_steps), (1, 1));
+            assert_eq!(op.description, "Scale westeurope from 2 to 3 units");
+            assert_eq!(op.poll_url, super::world::POLL_URL);
+            assert_eq!(op.target_units, "westeurope=3,eastus=1");
+            assert_eq!(op.expected_completion.0, at(30), "the documented 30 minutes when nothing was learned");
+        };
+    a_short_retry_after_on_start_is_raised_to_the_floor:
+        world().patch(|| Ok(PatchOutcome::Started(handle(SECOND))))
+        => ["credentials", "get", "patch"], Scaling, secs(10);
+    a_change_applied_at_once_looks_again_soon:
+        world().patch(|| Ok(PatchOutcome::Done(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded"))))
+        => ["credentials", "get", "patch"], Retrying, After(Duration::from_millis(200)),
+        then |r: &super::world::Run| {
+            let last = r.verdict.findings.observed.finished.as_ref().map(|l| (l.result, l.description.clone()));
+            assert_eq!(last, Some((OperationResult::Succeeded, "Scale westeurope from 2 to 3 units".into())));
+        };
+    a_change_refused_as_busy_waits:
+        world().patch(|| Err(azure_error(Call::PatchCapacity, 409, "Conflict")))
+        => ["credentials", "get", "patch"], WaitingForAzure, BUSY;
+    a_change_azure_refuses_stalls_with_its_code:
+        world().patch(|| Err(azure_error(Call::PatchCapacity, 400, "InvalidParameters")))
+        => ["credentials", "get", "patch"], AzureError, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("InvalidParameters"), "{}", r.message());
+}
