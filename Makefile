@@ -18,7 +18,7 @@ HELM := $(CONTROLPLANE_BIN)/helm
 STATIC_TARGET := x86_64-unknown-linux-gnu
 STATIC_BIN := $(or $(CARGO_TARGET_DIR),target)/$(STATIC_TARGET)/release/apimcap
 
-.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo bench soak
+.PHONY: all build test fmt-check import-cycles clippy unit-and-integration controlplane crds crds-check chart-check static image demo bench soak
 
 all: build
 
@@ -26,10 +26,17 @@ build:
 	$(CARGO) build --release --bin apimcap
 
 ## Everything CI runs.
-test: fmt-check clippy controlplane crds-check chart-check static unit-and-integration
+test: fmt-check import-cycles clippy controlplane crds-check chart-check static unit-and-integration
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+
+## Modules must not import each other in a cycle (see scripts/import_cycles.py). Check more
+## source trees with `make import-cycles IMPORT_CYCLE_DIRS="src src/sim"`.
+IMPORT_CYCLE_DIRS ?= src/sim
+import-cycles:
+	python3 scripts/import_cycles.py --self-test
+	python3 scripts/import_cycles.py $(IMPORT_CYCLE_DIRS)
 
 clippy:
 	$(CARGO) clippy --all-targets --locked -- -D warnings

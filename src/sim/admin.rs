@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 
 use super::config::ErrorSpec;
 use super::faults::FaultRequest;
-use super::operations::{self, OpKind, OpStatus};
+use super::operations;
 use super::reply::{json_response, text_response};
 use super::resource::{merge_patch, normalise};
-use super::state::{ServiceKey, SimState};
+use super::state::{OpKind, OpStatus, ServiceKey, SimState};
 
 fn error(status: u16, message: &str) -> Response<Body> {
     json_response(status, &json!({"error": message}))

@@ -6,28 +6,18 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use axum::body::Body;
-use http::{HeaderMap, Method, Response};
+use http::{Method, Response};
 
 use super::auth::Caller;
 use super::faults::{self, Injected};
 use super::operations;
-use super::reply::{ArmError, set_header};
+use super::reply::{ArmError, resource_not_found, set_header};
+use super::request::ArmRequest;
 pub use super::route::Route;
 use super::seed::Access;
 use super::service;
 use super::state::{ServiceKey, SimState};
 use super::throttle::{self, Decision};
-
-/// One incoming ARM request.
-pub struct ArmRequest<'a> {
-    pub method: &'a Method,
-    pub path: &'a str,
-    pub query: &'a HashMap<String, String>,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-    /// `https://host:port` as the client addressed the simulator.
-    pub base: &'a str,
-}
 
 /// What happened, for the answer and the request log.
 #[derive(Default)]
@@ -199,18 +189,6 @@ fn check_scope_exists(state: &SimState, route: &Route) -> Result<(), ArmError> {
         ));
     }
     Ok(())
-}
-
-/// 404 `ResourceNotFound` in Azure's words.
-pub fn resource_not_found(rg: &str, name: &str) -> ArmError {
-    ArmError::new(
-        404,
-        "ResourceNotFound",
-        format!(
-            "The Resource 'Microsoft.ApiManagement/service/{name}' under resource group '{rg}' was not found. \
-             For more details please go to https://aka.ms/ARMResourceNotFoundFix"
-        ),
-    )
 }
 
 fn method_not_allowed(method: &Method) -> ArmError {

@@ -17,6 +17,7 @@ mod log;
 mod metrics;
 mod operations;
 mod reply;
+mod request;
 mod resource;
 mod route;
 mod rules;

@@ -6,79 +6,14 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use http::Response;
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::domain::Location;
 
-use super::config::{DuringOperation, ErrorSpec, FailedState, LocationFinal};
+use super::config::{DuringOperation, FailedState, LocationFinal};
 use super::reply::{ArmError, empty_response, json_response, set_header};
 use super::resource::{self, primary_sku, regions};
-use super::state::{ServiceKey, SimState};
-
-/// What an operation changes; each kind has its own nominal duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum OpKind {
-    Create,
-    Scale,
-    TierChange,
-    Regions,
-    Update,
-    /// Started behind the operator's back (admin `busy`).
-    Foreign,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum OpStatus {
-    InProgress,
-    Succeeded,
-    Failed,
-    Canceled,
-}
-
-impl OpStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OpStatus::InProgress => "InProgress",
-            OpStatus::Succeeded => "Succeeded",
-            OpStatus::Failed => "Failed",
-            OpStatus::Canceled => "Canceled",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Operation {
-    pub id: String,
-    pub key: ServiceKey,
-    /// The subscription as the client spelled it, and the primary region (for URLs).
-    pub subscription: String,
-    pub location: Location,
-    pub kind: OpKind,
-    pub started: Instant,
-    pub started_at: jiff::Timestamp,
-    pub finishes: Instant,
-    pub ended_at: Option<jiff::Timestamp>,
-    /// The resource once the change is applied.
-    pub target: Value,
-    /// When set, the operation fails with this error at its end.
-    pub fault: Option<ErrorSpec>,
-    pub status: OpStatus,
-}
-
-impl Operation {
-    pub fn summary(&self) -> Value {
-        json!({
-            "id": self.id,
-            "service": self.key.name,
-            "kind": self.kind,
-            "status": self.status.as_str(),
-            "startTime": self.started_at.to_string(),
-            "endTime": self.ended_at.map(|t| t.to_string()),
-            "remainingSeconds": self.finishes.saturating_duration_since(Instant::now()).as_secs_f64(),
-        })
-    }
-}
+use super::state::{OpKind, OpStatus, Operation, ServiceKey, SimState};
 
 /// Classifies a change from `previous` to `candidate`.
 pub fn kind_of(previous: &Value, candidate: &Value) -> OpKind {

@@ -1,4 +1,5 @@
-//! Building HTTP answers: JSON bodies, empty bodies and the ARM error envelope.
+//! Building HTTP answers: JSON bodies, empty bodies, the ARM error envelope and the errors
+//! several handlers share.
 
 use axum::body::Body;
 use http::{HeaderValue, Response, StatusCode};
@@ -60,6 +61,18 @@ impl ArmError {
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         ArmError::new(400, code, message)
     }
+}
+
+/// 404 `ResourceNotFound` in Azure's words.
+pub fn resource_not_found(rg: &str, name: &str) -> ArmError {
+    ArmError::new(
+        404,
+        "ResourceNotFound",
+        format!(
+            "The Resource 'Microsoft.ApiManagement/service/{name}' under resource group '{rg}' was not found. \
+             For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+        ),
+    )
 }
 
 fn status(code: u16) -> StatusCode {

@@ -13,9 +13,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use super::arm::{self, ArmRequest};
+use super::arm;
 use super::log::{LogEntry, has_custom_properties};
 use super::reply::{ArmError, set_header};
+use super::request::ArmRequest;
 use super::state::SimState;
 use super::{admin, tls};
 

@@ -7,13 +7,13 @@ use serde_json::{Value, json};
 
 use crate::domain::{Generation, Location, Sku};
 
-use super::arm::{ArmRequest, resource_not_found};
 use super::config::AsyncHeader;
-use super::operations::{self, OpKind};
-use super::reply::{ArmError, empty_response, json_response, set_header};
+use super::operations;
+use super::reply::{ArmError, empty_response, json_response, resource_not_found, set_header};
+use super::request::ArmRequest;
 use super::resource::{self, merge_patch, normalise, primary_sku};
 use super::rules;
-use super::state::{Service, ServiceKey, SimState};
+use super::state::{OpKind, Service, ServiceKey, SimState};
 
 fn with_etag(mut response: Response<Body>, body: &Value) -> Response<Body> {
     if let Some(etag) = body["etag"].as_str() {

@@ -3,8 +3,12 @@
 //! no lock is held across an await.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::domain::Location;
 
 use super::SimError;
 use super::auth::AuthState;
@@ -12,7 +16,6 @@ use super::config::{ErrorSpec, SimConfig};
 use super::faults::Faults;
 use super::log::RequestLog;
 use super::metrics::MetricValues;
-use super::operations::Operation;
 use super::resource;
 use super::throttle::Throttle;
 
@@ -31,6 +34,70 @@ impl ServiceKey {
             resource_group: resource_group.to_lowercase(),
             name: name.to_lowercase(),
         }
+    }
+}
+
+/// What an operation changes; each kind has its own nominal duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum OpKind {
+    Create,
+    Scale,
+    TierChange,
+    Regions,
+    Update,
+    /// Started behind the operator's back (admin `busy`).
+    Foreign,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum OpStatus {
+    InProgress,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl OpStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpStatus::InProgress => "InProgress",
+            OpStatus::Succeeded => "Succeeded",
+            OpStatus::Failed => "Failed",
+            OpStatus::Canceled => "Canceled",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub id: String,
+    pub key: ServiceKey,
+    /// The subscription as the client spelled it, and the primary region (for URLs).
+    pub subscription: String,
+    pub location: Location,
+    pub kind: OpKind,
+    pub started: Instant,
+    pub started_at: jiff::Timestamp,
+    pub finishes: Instant,
+    pub ended_at: Option<jiff::Timestamp>,
+    /// The resource once the change is applied.
+    pub target: Value,
+    /// When set, the operation fails with this error at its end.
+    pub fault: Option<ErrorSpec>,
+    pub status: OpStatus,
+}
+
+impl Operation {
+    pub fn summary(&self) -> Value {
+        json!({
+            "id": self.id,
+            "service": self.key.name,
+            "kind": self.kind,
+            "status": self.status.as_str(),
+            "startTime": self.started_at.to_string(),
+            "endTime": self.ended_at.map(|t| t.to_string()),
+            "remainingSeconds": self.finishes.saturating_duration_since(Instant::now()).as_secs_f64(),
+        })
     }
 }
 
