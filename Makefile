@@ -32,17 +32,17 @@ fmt-check:
 	$(CARGO) fmt --all -- --check
 
 ## Modules must not import each other in a cycle (see scripts/import_cycles.py). Check more
-## source trees with `make import-cycles IMPORT_CYCLE_DIRS="src src/sim"`.
-IMPORT_CYCLE_DIRS ?= src/sim
+## source trees with `make import-cycles IMPORT_CYCLE_DIRS="src crates/apimcap-sim/src"`.
+IMPORT_CYCLE_DIRS ?= crates/apimcap-sim/src
 import-cycles:
 	python3 scripts/import_cycles.py --self-test
 	python3 scripts/import_cycles.py $(IMPORT_CYCLE_DIRS)
 
 clippy:
-	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 unit-and-integration: controlplane
-	$(CARGO) test --all-targets --locked
+	$(CARGO) test --workspace --all-targets --locked
 
 ## The real kube-apiserver, etcd, kubectl and helm, built from their Go modules (a no-op
 ## when current).

@@ -2,7 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::sim::SimArgs;
+#[cfg(feature = "sim")]
+use apimcap_sim::SimArgs;
 
 /// Keeps the capacity of Azure API Management services where an ApimCapacity resource says.
 #[derive(Debug, Parser)]
@@ -18,6 +19,7 @@ pub enum Command {
     Crd,
     /// Run an HTTPS simulator of Azure Resource Manager, Entra ID and Azure Monitor for API
     /// Management services, seeded from a file.
+    #[cfg(feature = "sim")]
     Sim(Box<SimArgs>),
     /// Run the controller: watch ApimCapacity resources and change Azure to match them.
     /// A flag given twice takes its last value.

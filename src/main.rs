@@ -38,11 +38,12 @@ fn main() -> anyhow::Result<()> {
                 .write_all(text.as_bytes())
                 .context("writing the plan")?;
         }
+        #[cfg(feature = "sim")]
         Command::Sim(args) => {
             apim_capacity::telemetry::init(apim_capacity::telemetry::LogFormat::Text);
             tokio::runtime::Runtime::new()
                 .context("starting the async runtime")?
-                .block_on(apim_capacity::sim::run(*args))
+                .block_on(apimcap_sim::run(*args))
                 .context("the simulator stopped")?;
         }
     }

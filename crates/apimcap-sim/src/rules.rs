@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::domain::{Generation, Location, Sku, UnitLimits};
-
-use super::config::V2_MIN_API_VERSION;
-use super::reply::ArmError;
-use super::resource::{primary_sku, regions};
+use crate::config::V2_MIN_API_VERSION;
+use crate::location::Location;
+use crate::reply::ArmError;
+use crate::resource::{primary_sku, regions};
+use crate::tiers::{Generation, Sku, UnitLimits, Zones};
 
 fn invalid(message: String, target: &str) -> ArmError {
     ArmError::bad_request("InvalidParameters", message).with_target(target)
@@ -126,10 +126,10 @@ fn check_zones(
     if zones.is_empty() {
         return Ok(());
     }
-    match sku {
-        Sku::Premium => {}
-        Sku::StandardV2 | Sku::PremiumV2 if zones == previous_zones => {}
-        Sku::StandardV2 | Sku::PremiumV2 => {
+    match sku.zones() {
+        Zones::PerRegion => {}
+        Zones::AtCreation if zones == previous_zones => {}
+        Zones::AtCreation => {
             return Err(invalid(
                 format!(
                     "Availability zones of a '{sku}' service can only be set when it is created."
@@ -137,7 +137,7 @@ fn check_zones(
                 target,
             ));
         }
-        _ => {
+        Zones::Never => {
             return Err(invalid(
                 format!(
                     "Availability zones are not supported for SKU '{sku}'. Use the Premium SKU."
@@ -195,7 +195,7 @@ pub fn check_change(
     check_zones(to, units, &zones, &zones_before, "zones", divisibility)?;
 
     let additional = regions(candidate);
-    if !additional.is_empty() && !to.supports_multiple_regions() {
+    if !additional.is_empty() && !to.multi_region() {
         return Err(invalid(
             format!(
                 "Additional locations are supported only in the Premium SKU; the service is '{to}'."

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use super::SimError;
+use crate::error::SimError;
 
 /// A CA and a certificate for `127.0.0.1` and `localhost` signed by it.
 pub struct Certificates {

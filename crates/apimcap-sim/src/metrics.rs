@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use crate::domain::{Generation, Location, Sku};
-
-use super::SimError;
-use super::reply::ArmError;
-use super::resource::{primary_sku, regions};
+use crate::error::SimError;
+use crate::location::Location;
+use crate::reply::ArmError;
+use crate::resource::{primary_sku, regions};
+use crate::tiers::{Generation, Sku};
 
 /// Metric name → location (normalised, or `""` for every location) → value.
 #[derive(Debug, Clone, Default)]

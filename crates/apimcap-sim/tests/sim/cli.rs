@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use apim_capacity::domain::Sku;
-use apim_capacity::sim::{AsyncHeader, DuringOperation, FailedState, LocationFinal, SimArgs};
+use apimcap_sim::Sku;
+use apimcap_sim::{AsyncHeader, DuringOperation, FailedState, LocationFinal, SimArgs};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -12,7 +12,7 @@ struct Cli {
     sim: SimArgs,
 }
 
-fn parse(args: &[&str]) -> Result<apim_capacity::sim::SimConfig, String> {
+fn parse(args: &[&str]) -> Result<apimcap_sim::SimConfig, String> {
     let cli = Cli::try_parse_from(std::iter::once("sim").chain(args.iter().copied()))
         .map_err(|e| e.to_string())?;
     cli.sim.to_config().map_err(|e| e.to_string())
@@ -129,9 +129,9 @@ fn nonsense_is_refused() {
 
 #[tokio::test]
 async fn negative_time_scale_is_refused_at_start() {
-    let config = apim_capacity::sim::SimConfig {
+    let config = apimcap_sim::SimConfig {
         time_scale: -1.0,
         ..Default::default()
     };
-    assert!(apim_capacity::sim::start(config).await.is_err());
+    assert!(apimcap_sim::start(config).await.is_err());
 }

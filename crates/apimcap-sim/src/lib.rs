@@ -11,8 +11,10 @@ mod arm;
 mod auth;
 mod cli;
 pub mod config;
+mod error;
 mod faults;
 mod identity;
+mod location;
 mod log;
 mod metrics;
 mod operations;
@@ -26,6 +28,7 @@ mod server;
 mod service;
 mod state;
 mod throttle;
+pub mod tiers;
 mod tls;
 
 use std::net::SocketAddr;
@@ -39,28 +42,9 @@ pub use config::{
     AsyncHeader, AuthConfig, DuringOperation, ErrorSpec, FailedState, FaultConfig, LocationFinal,
     OperationDurations, SimConfig, ThrottleConfig,
 };
+pub use error::SimError;
 pub use seed::Seed;
-
-/// Why the simulator could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    #[error("invalid seed: {0}")]
-    Seed(String),
-    #[error("invalid configuration: {0}")]
-    Config(String),
-    #[error("cannot make the simulator's certificates: {0}")]
-    Tls(String),
-    #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
-}
+pub use tiers::{Sku, UnitLimits};
 
 /// A running simulator. Dropping it (or [`SimHandle::shutdown`]) stops it.
 pub struct SimHandle {

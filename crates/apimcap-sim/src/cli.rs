@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use clap::ArgAction;
 
-use crate::domain::UnitLimits;
-
-use super::config::{
+use crate::config::{
     AsyncHeader, DuringOperation, ErrorSpec, FailedState, LocationFinal, SimConfig,
 };
-use super::seed::Seed;
-use super::{SimError, start};
+use crate::error::SimError;
+use crate::seed::Seed;
+use crate::start;
+use crate::tiers::UnitLimits;
 
 /// Options of `apimcap sim`.
 #[derive(Debug, Clone, clap::Args)]

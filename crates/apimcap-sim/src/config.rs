@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::UnitLimits;
-
-use super::seed::Seed;
+use crate::seed::Seed;
+use crate::tiers::UnitLimits;
 
 /// Which headers a 202 answer to a PATCH or PUT carries besides `Location`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]

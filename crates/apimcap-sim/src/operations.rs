@@ -8,12 +8,11 @@ use axum::body::Body;
 use http::Response;
 use serde_json::{Value, json};
 
-use crate::domain::Location;
-
-use super::config::{DuringOperation, FailedState, LocationFinal};
-use super::reply::{ArmError, empty_response, json_response, set_header};
-use super::resource::{self, primary_sku, regions};
-use super::state::{OpKind, OpStatus, Operation, ServiceKey, SimState};
+use crate::config::{DuringOperation, FailedState, LocationFinal};
+use crate::location::Location;
+use crate::reply::{ArmError, empty_response, json_response, set_header};
+use crate::resource::{self, primary_sku, regions};
+use crate::state::{OpKind, OpStatus, Operation, ServiceKey, SimState};
 
 /// Classifies a change from `previous` to `candidate`.
 pub fn kind_of(previous: &Value, candidate: &Value) -> OpKind {

@@ -9,12 +9,12 @@ use http::{Method, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::config::ErrorSpec;
-use super::faults::FaultRequest;
-use super::operations;
-use super::reply::{json_response, text_response};
-use super::resource::{merge_patch, normalise};
-use super::state::{OpKind, OpStatus, ServiceKey, SimState};
+use crate::config::ErrorSpec;
+use crate::faults::FaultRequest;
+use crate::operations;
+use crate::reply::{json_response, text_response};
+use crate::resource::{merge_patch, normalise};
+use crate::state::{OpKind, OpStatus, ServiceKey, SimState};
 
 fn error(status: u16, message: &str) -> Response<Body> {
     json_response(status, &json!({"error": message}))

@@ -8,16 +8,16 @@ use std::time::Instant;
 use axum::body::Body;
 use http::{Method, Response};
 
-use super::auth::Caller;
-use super::faults::{self, Injected};
-use super::operations;
-use super::reply::{ArmError, resource_not_found, set_header};
-use super::request::ArmRequest;
-pub use super::route::Route;
-use super::seed::Access;
-use super::service;
-use super::state::{ServiceKey, SimState};
-use super::throttle::{self, Decision};
+use crate::auth::Caller;
+use crate::faults::{self, Injected};
+use crate::operations;
+use crate::reply::{ArmError, resource_not_found, set_header};
+use crate::request::ArmRequest;
+pub use crate::route::Route;
+use crate::seed::Access;
+use crate::service;
+use crate::state::{ServiceKey, SimState};
+use crate::throttle::{self, Decision};
 
 /// What happened, for the answer and the request log.
 #[derive(Default)]
@@ -228,8 +228,8 @@ fn dispatch(
                 .get(&key)
                 .map(|s| s.metrics.clone())
                 .unwrap_or_default();
-            let answer = super::metrics::answer(&body, &values, req.query)?;
-            Ok(super::reply::json_response(200, &answer))
+            let answer = crate::metrics::answer(&body, &values, req.query)?;
+            Ok(crate::reply::json_response(200, &answer))
         }
         Route::ServiceResult { sub, rg, name, id } if get => {
             let key = ServiceKey::new(sub, rg, name);

@@ -7,10 +7,10 @@ use axum::body::Body;
 use http::Response;
 use serde_json::json;
 
-use super::auth::AuthState;
-use super::config::AuthConfig;
-use super::reply::json_response;
-use super::seed::PrincipalKind;
+use crate::auth::AuthState;
+use crate::config::AuthConfig;
+use crate::reply::json_response;
+use crate::seed::PrincipalKind;
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::config::FaultConfig;
-use super::reply::ArmError;
+use crate::config::FaultConfig;
+use crate::reply::ArmError;
 
 /// What the simulator does instead of answering a request normally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,10 @@
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use crate::domain::{Location, Sku};
-
-use super::SimError;
-use super::seed::SeedService;
+use crate::error::SimError;
+use crate::location::Location;
+use crate::seed::SeedService;
+use crate::tiers::Sku;
 
 /// Fields of an additional location the client sets; omitted ones reset to these defaults
 /// when the array is replaced (merge-patch replaces arrays whole).

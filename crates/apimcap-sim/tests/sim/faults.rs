@@ -1,12 +1,10 @@
 //! Throttling, faults on demand, metrics, the request log and the seed example.
 
-mod sim_support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use sim_support::*;
 
 #[tokio::test]
 async fn token_bucket_throttles_with_retry_after_and_refuses_early_retries() {
@@ -317,16 +315,16 @@ async fn admin_reads_services_and_operations() {
 async fn example_seed_starts() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/simulator/seed.yaml"
+        "/../../examples/simulator/seed.yaml"
     ))
     .expect("example seed");
-    let seed = apim_capacity::sim::Seed::parse(&text).expect("example seed parses");
+    let seed = apimcap_sim::Seed::parse(&text).expect("example seed parses");
     assert!(seed.principals.iter().any(|p| p.client_secret.is_some()));
-    let config = apim_capacity::sim::SimConfig {
+    let config = apimcap_sim::SimConfig {
         seed,
-        ..apim_capacity::sim::SimConfig::default()
+        ..apimcap_sim::SimConfig::default()
     };
-    let handle = apim_capacity::sim::start(config).await.expect("starts");
+    let handle = apimcap_sim::start(config).await.expect("starts");
     let http = client(handle.ca_pem());
     let services: Value = http
         .get(format!("{}/services", handle.admin_url()))
@@ -355,8 +353,8 @@ async fn bad_seeds_are_refused() {
         "services:\n  - {resourceGroup: rg, name: a, location: westeurope, sku: Basic, capacity: 1}\n  - {resourceGroup: RG, name: A, location: westeurope, sku: Basic, capacity: 1}",
     ];
     for text in cases {
-        let result = match apim_capacity::sim::Seed::parse(text) {
-            Ok(seed) => apim_capacity::sim::start(apim_capacity::sim::SimConfig {
+        let result = match apimcap_sim::Seed::parse(text) {
+            Ok(seed) => apimcap_sim::start(apimcap_sim::SimConfig {
                 seed,
                 ..Default::default()
             })

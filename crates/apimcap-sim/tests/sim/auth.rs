@@ -1,13 +1,11 @@
 //! The simulator's identity surface: Entra token endpoint, managed identity endpoints,
 //! bearer checks and role assignments.
 
-mod sim_support;
-
 use std::io::Write;
 
+use crate::support::*;
 use reqwest::Method;
 use serde_json::Value;
-use sim_support::*;
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// Form fields of a token request.

@@ -1,9 +1,7 @@
 //! Conformance of the simulator's ARM surface with ARM-NOTES.md, over real HTTPS.
 
-mod sim_support;
-
+use crate::support::*;
 use serde_json::{Value, json};
-use sim_support::*;
 
 #[tokio::test]
 async fn api_version_is_required_and_checked() {

@@ -13,12 +13,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use super::arm;
-use super::log::{LogEntry, has_custom_properties};
-use super::reply::{ArmError, set_header};
-use super::request::ArmRequest;
-use super::state::SimState;
-use super::{admin, tls};
+use crate::arm;
+use crate::log::{LogEntry, has_custom_properties};
+use crate::reply::{ArmError, set_header};
+use crate::request::ArmRequest;
+use crate::state::SimState;
+use crate::{admin, tls};
 
 /// What every connection task shares.
 pub struct Shared {

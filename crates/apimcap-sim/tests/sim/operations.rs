@@ -1,11 +1,9 @@
 //! Long-running operations of the simulator over real HTTPS: 202 + Location (+ the
 //! Azure-AsyncOperation switch), polling, no-op PATCH, busy refusals, failures, drift, PUT.
 
-mod sim_support;
-
-use apim_capacity::sim::{AsyncHeader, DuringOperation, FailedState, LocationFinal};
+use crate::support::*;
+use apimcap_sim::{AsyncHeader, DuringOperation, FailedState, LocationFinal};
 use serde_json::{Value, json};
-use sim_support::*;
 
 #[tokio::test]
 async fn scale_is_a_long_running_operation_polled_by_location() {
@@ -275,7 +273,7 @@ async fn a_service_busy_with_a_foreign_operation_refuses_changes() {
 #[tokio::test]
 async fn busy_answer_is_configurable() {
     let mut config = config();
-    config.busy = apim_capacity::sim::ErrorSpec {
+    config.busy = apimcap_sim::ErrorSpec {
         status: 400,
         code: "InvalidOperation".into(),
         message: "API Management service is activating".into(),

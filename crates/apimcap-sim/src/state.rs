@@ -8,16 +8,15 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::domain::Location;
-
-use super::SimError;
-use super::auth::AuthState;
-use super::config::{ErrorSpec, SimConfig};
-use super::faults::Faults;
-use super::log::RequestLog;
-use super::metrics::MetricValues;
-use super::resource;
-use super::throttle::Throttle;
+use crate::auth::AuthState;
+use crate::config::{ErrorSpec, SimConfig};
+use crate::error::SimError;
+use crate::faults::Faults;
+use crate::location::Location;
+use crate::log::RequestLog;
+use crate::metrics::MetricValues;
+use crate::resource;
+use crate::throttle::Throttle;
 
 /// A service's identity, compared case-insensitively as Azure does.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -5,15 +5,15 @@ use axum::body::Body;
 use http::Response;
 use serde_json::{Value, json};
 
-use crate::domain::{Generation, Location, Sku};
-
-use super::config::AsyncHeader;
-use super::operations;
-use super::reply::{ArmError, empty_response, json_response, resource_not_found, set_header};
-use super::request::ArmRequest;
-use super::resource::{self, merge_patch, normalise, primary_sku};
-use super::rules;
-use super::state::{OpKind, Service, ServiceKey, SimState};
+use crate::config::AsyncHeader;
+use crate::location::Location;
+use crate::operations;
+use crate::reply::{ArmError, empty_response, json_response, resource_not_found, set_header};
+use crate::request::ArmRequest;
+use crate::resource::{self, merge_patch, normalise, primary_sku};
+use crate::rules;
+use crate::state::{OpKind, Service, ServiceKey, SimState};
+use crate::tiers::{Generation, Sku};
 
 fn with_etag(mut response: Response<Body>, body: &Value) -> Response<Body> {
     if let Some(etag) = body["etag"].as_str() {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use apim_capacity::sim::{self, Seed, SimConfig, SimHandle};
+use apimcap_sim::{self as sim, Seed, SimConfig, SimHandle};
 use serde_json::{Value, json};
 
 pub const SUB: &str = "00000000-0000-0000-0000-000000000000";

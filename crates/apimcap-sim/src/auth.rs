@@ -7,9 +7,9 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::json;
 
-use super::config::AuthConfig;
-use super::reply::ArmError;
-use super::seed::{Access, Seed, SeedPrincipal};
+use crate::config::AuthConfig;
+use crate::reply::ArmError;
+use crate::seed::{Access, Seed, SeedPrincipal};
 
 /// A token the simulator issued.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct Caller {
     pub client_id: String,
     pub object_id: String,
     /// `None` means full access.
-    pub roles: Option<Vec<super::seed::SeedRole>>,
+    pub roles: Option<Vec<crate::seed::SeedRole>>,
 }
 
 impl Caller {

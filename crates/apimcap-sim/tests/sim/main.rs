@@ -1,0 +1,9 @@
+//! The simulator over real HTTPS, in one test binary: identity, the command line, ARM
+//! conformance, faults and throttling, long-running operations.
+
+mod auth;
+mod cli;
+mod conformance;
+mod faults;
+mod operations;
+mod support;
