@@ -2,7 +2,7 @@
 //! services behind the operator's back. Not authenticated, not throttled, not logged.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use http::{Method, Response};
@@ -14,7 +14,9 @@ use crate::faults::FaultRequest;
 use crate::operations;
 use crate::reply::{json_response, text_response};
 use crate::resource::{merge_patch, normalise};
+use crate::shape;
 use crate::state::{OpKind, OpStatus, ServiceKey, SimState};
+use crate::validate;
 
 fn error(status: u16, message: &str) -> Response<Body> {
     json_response(status, &json!({"error": message}))
@@ -177,9 +179,17 @@ fn service_action(
             let Some(service) = state.services.get_mut(&key) else {
                 return error(404, "no such service");
             };
-            let previous = service.body.clone();
-            merge_patch(&mut service.body, &patch);
-            normalise(&mut service.body, &previous);
+            // The patch may break every rule of Azure, but not the shape of a resource.
+            let mut drifted = service.body.clone();
+            if let Err(bad) = shape::check(&patch) {
+                return error(400, &format!("cannot apply the drift: {}", bad.message));
+            }
+            merge_patch(&mut drifted, &patch);
+            if let Err(bad) = shape::check(&drifted) {
+                return error(400, &format!("cannot apply the drift: {}", bad.message));
+            }
+            normalise(&mut drifted, &service.body);
+            service.body = drifted;
             service.etag_seq += 1;
             json_response(200, &service_json(state, &key).unwrap_or_default())
         }
@@ -188,9 +198,10 @@ fn service_action(
                 Ok(r) => r,
                 Err(response) => return *response,
             };
-            if !(request.seconds.is_finite() && request.seconds >= 0.0) {
-                return error(400, "seconds must be a non-negative number");
-            }
+            let duration = match validate::operation_seconds(request.seconds) {
+                Ok(duration) => duration,
+                Err(message) => return error(400, &format!("seconds: {message}")),
+            };
             if state
                 .services
                 .get(&key)
@@ -210,7 +221,7 @@ fn service_action(
                 &subscription,
                 target,
                 OpKind::Foreign,
-                Some(Duration::from_secs_f64(request.seconds)),
+                Some(duration),
             );
             json_response(200, &json!({"operation": id}))
         }
@@ -219,8 +230,15 @@ fn service_action(
                 Ok(r) => r,
                 Err(response) => return *response,
             };
+            let status = request.status.unwrap_or(400);
+            if !(400..=599).contains(&status) {
+                return error(
+                    400,
+                    &format!("status {status} is not an error status (400..=599)"),
+                );
+            }
             let spec = ErrorSpec {
-                status: request.status.unwrap_or(400),
+                status,
                 code: request.code,
                 message: request.message,
             };

@@ -95,7 +95,8 @@ impl AuthState {
         lifetime: Duration,
     ) -> (String, i64) {
         let now = now_unix();
-        let expires_on = now + lifetime.as_secs() as i64;
+        let lifetime = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
+        let expires_on = now.saturating_add(lifetime);
         let header = b64(br#"{"typ":"JWT","alg":"none","kid":"apimcap-sim"}"#);
         let claims = json!({
             "aud": audience, "iss": format!("https://sts.windows.net/{}/", principal.tenant),

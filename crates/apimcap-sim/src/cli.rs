@@ -11,8 +11,8 @@ use crate::config::{
 };
 use crate::error::SimError;
 use crate::seed::Seed;
-use crate::start;
 use crate::tiers::UnitLimits;
+use crate::{start, validate};
 
 /// Options of `apimcap sim`.
 #[derive(Debug, Clone, clap::Args)]
@@ -94,7 +94,8 @@ pub struct SimArgs {
 }
 
 impl SimArgs {
-    /// The configuration these options describe.
+    /// The configuration these options describe; refuses non-finite, negative and absurd
+    /// numbers with an error that names the flag.
     pub fn to_config(&self) -> Result<SimConfig, SimError> {
         let mut config = SimConfig {
             listen: self.listen,
@@ -117,8 +118,8 @@ impl SimArgs {
         config.failed_state = self.failed_state;
         config.time_scale = self.time_scale;
         if let Some(seconds) = self.operation_seconds {
-            let duration = Duration::try_from_secs_f64(seconds)
-                .map_err(|e| SimError::Config(format!("--operation-seconds {seconds}: {e}")))?;
+            let duration = validate::operation_seconds(seconds)
+                .map_err(|e| SimError::Config(format!("--operation-seconds: {e}")))?;
             config.operation_duration = Some(duration);
         }
         config.busy = ErrorSpec {
@@ -134,18 +135,9 @@ impl SimArgs {
         config.auth.enabled = !self.no_auth;
         config.auth.token_lifetime = Duration::from_secs(self.token_lifetime);
         config.auth.assertion_file = self.assertion_file.clone();
-        for (name, rate) in [
-            ("--server-error-rate", self.server_error_rate),
-            ("--throttle-rate", self.throttle_rate),
-        ] {
-            if !(0.0..=1.0).contains(&rate) {
-                return Err(SimError::Config(format!(
-                    "{name} {rate} is not between 0 and 1"
-                )));
-            }
-        }
         config.faults.server_error_rate = self.server_error_rate;
         config.faults.throttle_rate = self.throttle_rate;
+        config.validate()?;
         Ok(config)
     }
 }

@@ -232,11 +232,13 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
-    /// How long an operation of `base` nominal length takes in this simulator.
+    /// How long an operation of `base` nominal length takes in this simulator (saturating:
+    /// [`SimConfig::validate`] refuses time scales that would overflow).
     pub fn scaled(&self, base: Duration) -> Duration {
         match self.operation_duration {
             Some(fixed) => fixed,
-            None => base.mul_f64(self.time_scale.max(0.0)),
+            None => Duration::try_from_secs_f64(self.time_scale.max(0.0) * base.as_secs_f64())
+                .unwrap_or(Duration::MAX),
         }
     }
 }

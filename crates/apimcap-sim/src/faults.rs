@@ -89,20 +89,20 @@ impl Faults {
                     return Err(format!("status {status} is not a 5xx"));
                 }
                 self.server_error_status = status;
-                self.next_server_errors += count;
+                self.next_server_errors = self.next_server_errors.saturating_add(count);
                 if request.rate.is_some() {
                     self.server_error_rate = rate;
                 }
             }
             FaultKind::Throttle => {
                 self.throttle_retry_after = request.retry_after_seconds.unwrap_or(1);
-                self.next_throttles += count;
+                self.next_throttles = self.next_throttles.saturating_add(count);
                 if request.rate.is_some() {
                     self.throttle_rate = rate;
                 }
             }
             FaultKind::Drop => {
-                self.next_drops += count;
+                self.next_drops = self.next_drops.saturating_add(count);
                 if request.rate.is_some() {
                     self.drop_rate = rate;
                 }

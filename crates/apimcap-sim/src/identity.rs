@@ -236,7 +236,9 @@ impl AuthState {
             "expires_in": seconds,
             "expires_on": expires_on.to_string(),
             "ext_expires_in": seconds,
-            "not_before": (expires_on - lifetime.as_secs() as i64).to_string(),
+            "not_before": expires_on
+                .saturating_sub(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
+                .to_string(),
             "resource": resource,
             "token_type": "Bearer",
         });

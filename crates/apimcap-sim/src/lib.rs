@@ -26,10 +26,12 @@ mod rules;
 pub mod seed;
 mod server;
 mod service;
+mod shape;
 mod state;
 mod throttle;
 pub mod tiers;
 mod tls;
+mod validate;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -93,12 +95,7 @@ impl Drop for SimHandle {
 
 /// Starts the simulator on `config.listen` and returns once it accepts connections.
 pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
-    if !(config.time_scale.is_finite() && config.time_scale >= 0.0) {
-        return Err(SimError::Config(format!(
-            "time scale {} must be a non-negative number",
-            config.time_scale
-        )));
-    }
+    config.validate()?;
     let certificates = tls::generate()?;
     let listen = config.listen;
     let listener = tokio::net::TcpListener::bind(listen)

@@ -82,13 +82,12 @@ impl MetricValues {
 fn parse_interval(text: &str) -> Option<i64> {
     let upper = text.to_ascii_uppercase();
     let rest = upper.strip_prefix("PT")?;
-    if let Some(m) = rest.strip_suffix('M') {
-        return m.parse::<i64>().ok().map(|m| m * 60);
-    }
-    if let Some(h) = rest.strip_suffix('H') {
-        return h.parse::<i64>().ok().map(|h| h * 3600);
-    }
-    None
+    let (number, unit) = if let Some(m) = rest.strip_suffix('M') {
+        (m, 60)
+    } else {
+        (rest.strip_suffix('H')?, 3600)
+    };
+    number.parse::<i64>().ok()?.checked_mul(unit)
 }
 
 fn bad(message: String) -> ArmError {
@@ -156,9 +155,12 @@ pub fn answer(
             .filter_map(|r| r["location"].as_str().map(Location::new)),
     );
 
-    let first = start.as_second() - start.as_second().rem_euclid(interval);
-    let stamps: Vec<i64> = (0..1440)
-        .map(|i| first + i * interval)
+    let first = start
+        .as_second()
+        .checked_sub(start.as_second().rem_euclid(interval))
+        .ok_or_else(|| bad(format!("Invalid interval '{interval_text}'.")))?;
+    let stamps: Vec<i64> = (0..1440_i64)
+        .map_while(|i| i.checked_mul(interval)?.checked_add(first))
         .take_while(|t| *t < end.as_second())
         .collect();
     let id = body["id"].as_str().unwrap_or_default();

@@ -13,6 +13,7 @@ use crate::location::Location;
 use crate::reply::{ArmError, empty_response, json_response, set_header};
 use crate::resource::{self, primary_sku, regions};
 use crate::state::{OpKind, OpStatus, Operation, ServiceKey, SimState};
+use crate::validate::MAX_OPERATION;
 
 /// Classifies a change from `previous` to `candidate`.
 pub fn kind_of(previous: &Value, candidate: &Value) -> OpKind {
@@ -61,7 +62,9 @@ pub fn start(
     kind: OpKind,
     duration: Option<Duration>,
 ) -> Option<String> {
-    let duration = duration.unwrap_or_else(|| state.config.scaled(nominal(state, kind)));
+    let duration = duration
+        .unwrap_or_else(|| state.config.scaled(nominal(state, kind)))
+        .min(MAX_OPERATION);
     let service = state.services.get_mut(key)?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = Instant::now();
@@ -78,7 +81,7 @@ pub fn start(
         kind,
         started: now,
         started_at: jiff::Timestamp::now(),
-        finishes: now + duration,
+        finishes: now.checked_add(duration).unwrap_or(now),
         ended_at: None,
         target,
         fault,

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::error::SimError;
 use crate::location::Location;
 use crate::seed::SeedService;
+use crate::shape;
 use crate::tiers::Sku;
 
 /// Fields of an additional location the client sets; omitted ones reset to these defaults
@@ -124,6 +125,8 @@ pub fn from_seed(seed: &SeedService) -> Result<Value, SimError> {
     if let Some(extra) = &seed.properties {
         merge_patch(&mut body["properties"], extra);
     }
+    shape::check(&body)
+        .map_err(|bad| SimError::Seed(format!("service {}: {}", seed.name, bad.message)))?;
     Ok(body)
 }
 

@@ -3,7 +3,8 @@
 //! the faults say to drop closes its connection without an answer.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Body;
 use http::{HeaderMap, Method, Request, Response};
@@ -80,17 +81,29 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A request as read off the connection, before the state is locked.
+struct Received {
+    parts: http::request::Parts,
+    path: String,
+    raw_query: String,
+    query: HashMap<String, String>,
+    /// `https://host:port` as the client addressed the simulator.
+    base: String,
+    bytes: axum::body::Bytes,
+}
+
+/// The state, also after a panic while it was held: one failed request must not make every
+/// later one fail.
+fn lock(state: &Mutex<SimState>) -> MutexGuard<'_, SimState> {
+    state.lock().unwrap_or_else(|poisoned| {
+        state.clear_poison();
+        poisoned.into_inner()
+    })
+}
+
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(Body::new(body), 4 * 1024 * 1024).await;
-    let path = parts.uri.path().to_string();
-    let raw_query = parts.uri.query().unwrap_or_default().to_string();
-    let query: HashMap<String, String> = url::form_urlencoded::parse(raw_query.as_bytes())
-        .into_owned()
-        .collect();
-    let host = header(&parts.headers, "host");
-    let base = host.map_or_else(|| shared.base_url.clone(), |h| format!("https://{h}"));
-
     let Ok(bytes) = bytes else {
         return Ok(ArmError::bad_request(
             "InvalidRequestContent",
@@ -98,18 +111,53 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         )
         .into_response());
     };
-    let Ok(mut state) = shared.state.lock() else {
-        return Ok(ArmError::new(
+    let path = parts.uri.path().to_string();
+    let raw_query = parts.uri.query().unwrap_or_default().to_string();
+    let query: HashMap<String, String> = url::form_urlencoded::parse(raw_query.as_bytes())
+        .into_owned()
+        .collect();
+    let host = header(&parts.headers, "host");
+    let base = host.map_or_else(|| shared.base_url.clone(), |h| format!("https://{h}"));
+    let received = Received {
+        parts,
+        path,
+        raw_query,
+        query,
+        base,
+        bytes,
+    };
+    // A bug that panics answers 500 for its own request only; the lock is recovered.
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        respond(&mut lock(&shared.state), &shared.ca_pem, received)
+    }))
+    .unwrap_or_else(|_| {
+        Ok(ArmError::new(
             500,
             "InternalServerError",
-            "The simulator state is poisoned.",
+            "The simulator failed to handle this request.",
         )
-        .into_response());
-    };
+        .into_response())
+    })
+}
+
+/// Answers one request with the state locked.
+fn respond(
+    state: &mut SimState,
+    ca_pem: &str,
+    received: Received,
+) -> Result<Response<Body>, Dropped> {
+    let Received {
+        parts,
+        path,
+        raw_query,
+        query,
+        base,
+        bytes,
+    } = received;
     if let Some(admin_path) = path.strip_prefix("/_sim") {
         return Ok(admin::handle(
-            &mut state,
-            &shared.ca_pem,
+            state,
+            ca_pem,
             &parts.method,
             admin_path,
             &query,
@@ -183,7 +231,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         } else {
             "arm"
         };
-        (kind, arm::handle(&mut state, &request))
+        (kind, arm::handle(state, &request))
     };
 
     let mut response = outcome.response;
@@ -212,4 +260,26 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         fault: outcome.fault,
     });
     response.ok_or(Dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SimConfig;
+
+    #[test]
+    fn a_panic_under_the_lock_does_not_poison_the_state() {
+        let state = match SimState::new(SimConfig::default()) {
+            Ok(state) => Mutex::new(state),
+            Err(e) => panic!("default state: {e}"),
+        };
+        let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let _guard = lock(&state);
+            panic!("a bug while the state is held");
+        }));
+        assert!(panicked.is_err());
+        assert!(state.is_poisoned());
+        lock(&state).log.clear();
+        assert!(!state.is_poisoned(), "the poison is cleared once recovered");
+    }
 }

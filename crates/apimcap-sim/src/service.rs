@@ -12,6 +12,7 @@ use crate::reply::{ArmError, empty_response, json_response, resource_not_found, 
 use crate::request::ArmRequest;
 use crate::resource::{self, merge_patch, normalise, primary_sku};
 use crate::rules;
+use crate::shape::{self, BadShape};
 use crate::state::{OpKind, Service, ServiceKey, SimState};
 use crate::tiers::{Generation, Sku};
 
@@ -184,6 +185,7 @@ pub fn patch(
         .ok_or_else(|| resource_not_found(rg, name))?;
     let patch = parse_body(req)?;
     rules::check_patch_sku(&patch)?;
+    shape::check(&patch).map_err(BadShape::into_arm_error)?;
     check_v2(&current, api_version)?;
     let mut candidate = current.clone();
     merge_patch(&mut candidate, &patch);
@@ -294,6 +296,7 @@ pub fn put(
     ] {
         require(&body, pointer, target)?;
     }
+    shape::check(&body).map_err(BadShape::into_arm_error)?;
     check_v2(&body, api_version)?;
     if let Some(current) = state.services.get(key).map(|s| s.body.clone()) {
         if state

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::config::ThrottleConfig;
 
+/// The longest `Retry-After` a bucket promises (a refill rate is at least one a day).
+const MAX_WAIT_SECONDS: f64 = 86_400.0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Read,
@@ -81,11 +84,16 @@ impl Throttle {
             };
         }
         let seconds = if rate > 0.0 {
-            ((1.0 - bucket.tokens) / rate).ceil().max(1.0)
+            ((1.0 - bucket.tokens) / rate)
+                .ceil()
+                .clamp(1.0, MAX_WAIT_SECONDS)
         } else {
             3600.0
         };
-        bucket.blocked_until = Some(now + Duration::from_secs_f64(seconds));
+        // `seconds` is finite and at most a day (NaN clamps to NaN: then no wait at all).
+        bucket.blocked_until = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .and_then(|wait| now.checked_add(wait));
         Decision::Throttled {
             retry_after: seconds as u64,
         }

@@ -135,3 +135,57 @@ async fn negative_time_scale_is_refused_at_start() {
     };
     assert!(apimcap_sim::start(config).await.is_err());
 }
+
+/// The error for `flag=value`, which must name the flag.
+fn refused(flag: &str, value: &str) -> String {
+    let arg = format!("{flag}={value}");
+    match parse(&[&arg]) {
+        Ok(config) => panic!("{arg} parsed: {config:?}"),
+        Err(error) => {
+            assert!(error.contains(flag), "{arg}: {error}");
+            error
+        }
+    }
+}
+
+#[test]
+fn operation_seconds_1e19_is_a_start_up_error() {
+    refused("--operation-seconds", "1e19");
+    refused("--operation-seconds", "inf");
+    let year = parse(&["--operation-seconds", "31536000"]).expect("a year is allowed");
+    assert_eq!(
+        year.operation_duration,
+        Some(Duration::from_secs(31_536_000))
+    );
+}
+
+#[test]
+fn time_scale_inf_or_1e30_is_a_start_up_error() {
+    for scale in ["inf", "1e30", "NaN", "-0.5"] {
+        refused("--time-scale", scale);
+    }
+    assert!(parse(&["--time-scale", "0"]).is_ok());
+}
+
+#[test]
+fn reads_per_second_1e_20_is_a_start_up_error() {
+    refused("--reads-per-second", "1e-20");
+    refused("--writes-per-second", "1e-20");
+    // 0 is a bucket that never refills, as before.
+    let config = parse(&["--reads-per-second", "0"]).expect("0 is allowed");
+    assert_eq!(config.throttle.reads_per_second, 0.0);
+}
+
+#[test]
+fn other_absurd_numbers_are_start_up_errors() {
+    for (flag, value) in [
+        ("--read-burst", "inf"),
+        ("--write-burst", "-1"),
+        ("--reads-per-second", "1e300"),
+        ("--token-lifetime", "18446744073709551615"),
+        ("--busy-status", "200"),
+        ("--throttle-rate", "NaN"),
+    ] {
+        refused(flag, value);
+    }
+}
