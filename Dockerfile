@@ -19,14 +19,17 @@ RUN rustup target add ${TARGET} \
  && apt-get update \
  && apt-get install -y --no-install-recommends musl-tools \
  && rm -rf /var/lib/apt/lists/*
+# Without the simulator: --build-arg CARGO_FLAGS=--no-default-features (no `apimcap sim`).
+ARG CARGO_FLAGS=""
 WORKDIR /src
+# The whole workspace: the operator package and crates/ (the simulator, `apimcap sim`).
 COPY . .
 ENV CARGO_PROFILE_RELEASE_STRIP=symbols \
     CC_x86_64_unknown_linux_musl=musl-gcc
 # Cache mounts keep the crate downloads and the build between image builds.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --target ${TARGET} --bin apimcap \
+    cargo build --release --locked --target ${TARGET} ${CARGO_FLAGS} --bin apimcap \
  && cp target/${TARGET}/release/apimcap /apimcap \
  && /apimcap --version
 

@@ -18,7 +18,7 @@ HELM := $(CONTROLPLANE_BIN)/helm
 STATIC_TARGET := x86_64-unknown-linux-gnu
 STATIC_BIN := $(or $(CARGO_TARGET_DIR),target)/$(STATIC_TARGET)/release/apimcap
 
-.PHONY: all build test fmt-check clippy unit-and-integration controlplane crds crds-check chart-check static image demo bench soak
+.PHONY: all build test fmt-check import-cycles clippy unit-and-integration controlplane crds crds-check chart-check static image demo bench soak
 
 all: build
 
@@ -26,16 +26,23 @@ build:
 	$(CARGO) build --release --bin apimcap
 
 ## Everything CI runs.
-test: fmt-check clippy controlplane crds-check chart-check static unit-and-integration
+test: fmt-check import-cycles clippy controlplane crds-check chart-check static unit-and-integration
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+## Modules must not import each other in a cycle (scripts/import_cycles.py), in the operator
+## and in the simulator.
+IMPORT_CYCLE_DIRS ?= src crates/apimcap-sim/src
+import-cycles:
+	python3 scripts/import_cycles.py --self-test
+	python3 scripts/import_cycles.py $(IMPORT_CYCLE_DIRS)
+
 clippy:
-	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 unit-and-integration: controlplane
-	$(CARGO) test --all-targets --locked
+	$(CARGO) test --workspace --all-targets --locked
 
 ## The real kube-apiserver, etcd, kubectl and helm, built from their Go modules (a no-op
 ## when current).

@@ -9,6 +9,9 @@ use apim_capacity::dry_run::PlanOptions;
 use apim_capacity::telemetry::LogFormat;
 use clap::{Parser, Subcommand};
 
+#[cfg(feature = "sim")]
+use apimcap_sim::SimArgs;
+
 /// Keeps the capacity of Azure API Management services where an ApimCapacity resource says.
 #[derive(Debug, Parser)]
 #[command(name = "apimcap", version, about, long_about = None)]
@@ -23,7 +26,8 @@ pub enum Command {
     Crd,
     /// Run an HTTPS simulator of Azure Resource Manager, Entra ID and Azure Monitor for API
     /// Management services, seeded from a file.
-    Sim(Box<apim_capacity::sim::SimArgs>),
+    #[cfg(feature = "sim")]
+    Sim(Box<SimArgs>),
     /// Run the controller: watch ApimCapacity resources and change Azure to match them.
     /// A flag given twice takes its last value.
     #[command(args_override_self = true)]

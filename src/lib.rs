@@ -10,7 +10,6 @@ pub mod http;
 pub mod metrics;
 pub mod plan;
 pub mod policy;
-pub mod sim;
 pub mod status;
 pub mod telemetry;
 pub mod time;

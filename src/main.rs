@@ -42,10 +42,11 @@ fn main() -> anyhow::Result<()> {
                 .write_all(text.as_bytes())
                 .context("writing the plan")?;
         }
+        #[cfg(feature = "sim")]
         Command::Sim(args) => {
             telemetry::init(LogFormat::Text);
             runtime()?
-                .block_on(apim_capacity::sim::run(*args))
+                .block_on(apimcap_sim::run(*args))
                 .context("the simulator stopped")?;
         }
     }

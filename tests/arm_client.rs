@@ -10,7 +10,7 @@ use apim_capacity::azure::{
     PollOutcome, PollStyle,
 };
 use apim_capacity::domain::{Location, ProvisioningState, RegionUnits, Sku};
-use apim_capacity::sim::{AsyncHeader, LocationFinal};
+use apimcap_sim::{AsyncHeader, LocationFinal};
 use arm_client_support::*;
 use serde_json::json;
 
@@ -86,7 +86,7 @@ async fn location_style_operation_202_then_200_with_the_resource() {
 
 #[tokio::test]
 async fn async_operation_style_polls_the_status_url() {
-    let sim = start(apim_capacity::sim::SimConfig {
+    let sim = start(apimcap_sim::SimConfig {
         async_header: AsyncHeader::Separate,
         ..sim_config()
     })
@@ -112,7 +112,7 @@ async fn an_async_operation_url_equal_to_location_keeps_location_semantics() {
         (LocationFinal::Empty, false),
         (LocationFinal::NoContent, false),
     ] {
-        let sim = start(apim_capacity::sim::SimConfig {
+        let sim = start(apimcap_sim::SimConfig {
             async_header: AsyncHeader::SameAsLocation,
             location_final: final_answer,
             ..sim_config()
@@ -144,7 +144,7 @@ async fn a_handle_resumes_after_a_restart() {
 #[tokio::test]
 async fn a_failed_operation_reports_azures_error_in_both_styles() {
     for header in [AsyncHeader::None, AsyncHeader::Separate] {
-        let sim = start(apim_capacity::sim::SimConfig {
+        let sim = start(apimcap_sim::SimConfig {
             async_header: header,
             ..sim_config()
         })

@@ -5,7 +5,7 @@ mod arm_client_support;
 
 use apim_capacity::azure::credentials::build_credential;
 use apim_capacity::azure::{ApimApi, ArmClient, AzureError, CredentialSource, ErrorKind};
-use apim_capacity::sim::SimConfig;
+use apimcap_sim::SimConfig;
 use arm_client_support::*;
 
 const ASSERTION: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNpbSJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBpbTpvcGVyYXRvciJ9.c2lnbmF0dXJl";
@@ -34,7 +34,7 @@ async fn workload_identity_exchanges_the_federated_token_file() {
     let expected = dir.path().join("expected-assertion");
     std::fs::write(&expected, ASSERTION).unwrap();
     let sim = start(SimConfig {
-        auth: apim_capacity::sim::AuthConfig {
+        auth: apimcap_sim::AuthConfig {
             assertion_file: Some(expected),
             ..Default::default()
         },

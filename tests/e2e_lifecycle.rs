@@ -188,7 +188,7 @@ fn expired_tokens_are_fetched_again() {
 
 #[test]
 fn azure_async_operation_polling_and_other_azure_variants() {
-    use apim_capacity::sim::{AsyncHeader, DuringOperation, LocationFinal};
+    use apimcap_sim::{AsyncHeader, DuringOperation, LocationFinal};
     let mut t = E2e::builder("async_operation_variants")
         .service("Premium", &[("westeurope", 1), ("eastus", 1)])
         .sim(|c| {

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use apim_capacity::sim::{self, Seed, SimConfig};
+use apimcap_sim::{self as sim, Seed, SimConfig};
 
 const SEED: &str = "services:\n  - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: payments-apim, location: westeurope, sku: Standard, capacity: 1}\nprincipals:\n  - {tenant: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: 6b1f0e0e-0000-4000-8000-000000000001, clientSecret: plan-secret}\n";
 

@@ -18,7 +18,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use apim_capacity::sim::SimConfig;
+use apimcap_sim::SimConfig;
 use perf_support::analysis::write_violations;
 use perf_support::{Svc, World, WorldConfig, condition, is_ready, manifest, subscription};
 use rand::rngs::StdRng;

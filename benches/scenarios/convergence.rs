@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use apim_capacity::sim::SimConfig;
+use apimcap_sim::SimConfig;
 
 use super::report::Report;
 use crate::perf_support::analysis::median;

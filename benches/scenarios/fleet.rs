@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use apim_capacity::sim::SimConfig;
+use apimcap_sim::SimConfig;
 
 use super::report::Report;
 use crate::perf_support::analysis::{diff, peak_per_second, peak_rate};

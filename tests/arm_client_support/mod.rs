@@ -13,7 +13,7 @@ use apim_capacity::azure::{
     ServiceRef,
 };
 use apim_capacity::domain::Sku;
-use apim_capacity::sim::{self, Seed, SimConfig, SimHandle};
+use apimcap_sim::{self as sim, Seed, SimConfig, SimHandle};
 use serde_json::Value;
 
 pub const SUB: &str = "00000000-0000-0000-0000-000000000000";

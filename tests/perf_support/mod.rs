@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apim_capacity::api::ApimCapacity;
-use apim_capacity::sim::{self, Seed, SimConfig, SimHandle};
+use apimcap_sim::{self as sim, Seed, SimConfig, SimHandle};
 use futures::StreamExt;
 use kube::Api;
 use kube::runtime::watcher;

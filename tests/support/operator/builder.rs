@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use apim_capacity::sim::{self, Seed, SimConfig};
+use apimcap_sim::{self as sim, Seed, SimConfig};
 
 use super::*;
 

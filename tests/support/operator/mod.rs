@@ -16,7 +16,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
-use apim_capacity::sim::SimHandle;
+use apimcap_sim::SimHandle;
 
 use super::{ControlPlane, shared};
 

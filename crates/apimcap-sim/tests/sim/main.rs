@@ -1,0 +1,13 @@
+//! The simulator over real HTTPS, in one test binary: identity, the command line, ARM
+//! conformance, faults and throttling, long-running operations, bad input, and property
+//! tests of every parser of outside data.
+
+mod arbitrary;
+mod auth;
+mod bad_input;
+mod cli;
+mod conformance;
+mod faults;
+mod operations;
+mod properties;
+mod support;
