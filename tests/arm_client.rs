@@ -93,7 +93,7 @@ async fn async_operation_style_polls_the_status_url() {
     .await;
     let client = client(&sim);
     let handle = scale_payments(&client, 3).await;
-    assert_eq!(handle.style, PollStyle::AsyncOperation);
+    assert_eq!(handle.style, PollStyle::AzureAsyncOperation);
     assert!(handle.url.contains("operationStatuses"), "{}", handle.url);
     assert_eq!(
         poll_to_end(&client, &handle).await.0,

@@ -230,7 +230,7 @@ async fn operation_status_bodies_are_read_leniently_and_retry_after_is_bounded()
             "{}/subscriptions/sub/providers/Microsoft.ApiManagement/locations/westeurope/operationStatuses/1",
             server.base
         ),
-        style: PollStyle::AsyncOperation,
+        style: PollStyle::AzureAsyncOperation,
         retry_after: Duration::from_secs(60),
         started_at: jiff::Timestamp::now(),
     };
