@@ -1,17 +1,15 @@
 //! The ARM client against the simulator over HTTPS: reads, both LRO styles, failures,
 //! busy services, throttling, server errors, token expiry, rights, and request ids.
 
-mod arm_client_support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use apim_capacity::azure::{
     ApimApi, AzureError, CapacityPatch, ErrorKind, ErrorReason, OperationHandle, PatchOutcome,
     PollOutcome, PollStyle,
 };
 use apim_capacity::domain::{Location, ProvisioningState, RegionUnits, Sku};
 use apim_capacity::sim::{AsyncHeader, LocationFinal};
-use arm_client_support::*;
 use serde_json::json;
 
 #[tokio::test]

@@ -1,12 +1,10 @@
 //! Credentials against the simulator's Entra token endpoint over HTTPS: client secret and
 //! workload identity (federated token file), with wrong secrets and assertions.
 
-mod arm_client_support;
-
+use crate::support::*;
 use apim_capacity::azure::credentials::build_credential;
 use apim_capacity::azure::{ApimApi, ArmClient, AzureError, CredentialSource, ErrorKind};
 use apim_capacity::sim::SimConfig;
-use arm_client_support::*;
 
 const ASSERTION: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNpbSJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBpbTpvcGVyYXRvciJ9.c2lnbmF0dXJl";
 

@@ -1,18 +1,16 @@
 //! Answers the simulator never gives, from a canned HTTP server on loopback: bodies that
 //! are not JSON or not a service, 202 without an operation URL, and silence (timeouts).
 
-mod arm_client_support;
-
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::static_credential;
 use apim_capacity::azure::{
     ApimApi, ArmClient, ArmConfig, AzureError, CapacityPatch, ErrorKind, ErrorReason,
     OperationHandle, PollOutcome, PollStyle, ServiceRef,
 };
 use apim_capacity::domain::Sku;
-use arm_client_support::static_credential;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 

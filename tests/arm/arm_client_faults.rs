@@ -1,15 +1,13 @@
 //! The ARM client against the simulator when things go wrong: busy services, throttling,
 //! server errors, dropped connections, expired tokens, missing rights, refusals.
 
-mod arm_client_support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use apim_capacity::azure::{
     ApimApi, ArmClient, AzureError, ErrorKind, ErrorReason, PatchOutcome, PollOutcome,
 };
 use apim_capacity::domain::Sku;
-use arm_client_support::*;
 use serde_json::json;
 
 #[tokio::test]

@@ -92,11 +92,17 @@ pub fn v2() -> ServiceRef {
 
 /// The client configuration for a simulator: its CA, 1 s poll bounds, short backoffs.
 pub fn arm_config(sim: &SimHandle) -> ArmConfig {
+    arm_config_at(sim.base_url(), sim.ca_pem())
+}
+
+/// [`arm_config`] for the simulator at `base_url` whose CA is `ca_pem` (from a process that
+/// does not hold the simulator's handle).
+pub fn arm_config_at(base_url: &str, ca_pem: &str) -> ArmConfig {
     let mut config = ArmConfig::custom(
-        sim.base_url().parse().expect("base URL"),
+        base_url.parse().expect("base URL"),
         "https://management.azure.com/.default",
     );
-    config.ca_bundle = Some(CaBundle::Pem(sim.ca_pem().to_string()));
+    config.ca_bundle = Some(CaBundle::Pem(ca_pem.to_string()));
     config.request_timeout = Duration::from_secs(10);
     config.retry = RetryConfig {
         max_attempts: 6,
@@ -114,8 +120,13 @@ pub fn arm_config(sim: &SimHandle) -> ArmConfig {
 
 /// Options that send token requests to the simulator over HTTPS trusting its CA.
 pub fn credential_options(sim: &SimHandle, config: &ArmConfig) -> CredentialOptions {
+    credential_options_at(sim.base_url(), config)
+}
+
+/// [`credential_options`] for the simulator at `base_url`.
+pub fn credential_options_at(base_url: &str, config: &ArmConfig) -> CredentialOptions {
     CredentialOptions {
-        authority_host: Some(sim.base_url().parse().expect("authority URL")),
+        authority_host: Some(base_url.parse().expect("authority URL")),
         http_client: Some(
             build_http_client(&HttpClientSettings::from(config)).expect("HTTPS client"),
         ),

@@ -8,7 +8,10 @@ use mlua::serde::SerializeOptions;
 use mlua::{Lua, LuaSerdeExt, Table};
 use serde_json::{Value, json};
 
-const SCRIPT: &str = include_str!("../charts/apim-capacity-operator/health/apimcapacity.lua");
+const SCRIPT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/charts/apim-capacity-operator/health/apimcapacity.lua"
+));
 
 /// The (status, message) the script returns for `object`.
 fn health(object: Value) -> (String, String) {

@@ -1,12 +1,10 @@
 //! The Helm chart rendered: lint, the values schema, the CRD copy, the Deployment's
 //! security settings and options. RBAC is in chart_rbac.rs, a real install in
-//! chart_install.rs.
-
-mod chart_support;
+//! the e2e binary (tests/e2e/chart_install.rs).
 
 use std::path::Path;
 
-use chart_support::{ALL_ON, CHART, CRD, helm, kinds, one, render, strings};
+use crate::support::{ALL_ON, CHART, CRD, helm, kinds, one, render, strings};
 use serde_json::Value;
 
 #[test]

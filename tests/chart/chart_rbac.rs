@@ -2,12 +2,10 @@
 //! charts/apim-capacity-operator/rbac-expected.yaml, and people the aggregated editor and
 //! viewer roles: a rule too many or too few fails.
 
-mod chart_support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use chart_support::{ALL_ON, CHART, kinds, one, render, strings};
+use crate::support::{ALL_ON, CHART, kinds, one, render, strings};
 use serde_json::Value;
 
 /// One (apiGroup, resource, verb) a rule grants.

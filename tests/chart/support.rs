@@ -1,5 +1,6 @@
 //! Helpers of the chart tests: the test control plane's helm, rendering, picking objects.
-#![allow(dead_code)] // each test binary uses a different part of this module
+//! Also a module of the e2e binary (its `chart_install` and `e2e_rbac` run helm).
+#![allow(dead_code)] // the e2e binary uses only `helm` and the constants
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -7,8 +8,8 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Where `make controlplane` puts its binaries (as in `tests/support`, whose control plane
-/// only the install test needs).
+/// Where `make controlplane` puts its binaries (as in the e2e binary's `support`; rendering
+/// needs no control plane).
 pub fn bin_dir() -> PathBuf {
     std::env::var_os("APIMCAP_CONTROLPLANE_BIN")
         .map(PathBuf::from)

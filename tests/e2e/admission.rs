@@ -1,9 +1,7 @@
 //! The CRD on a real kube-apiserver: installation, examples, admission-time validation,
 //! printer columns and `kubectl explain`.
 
-mod support;
-
-use support::shared;
+use crate::support::access;
 
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -31,10 +29,8 @@ fn regions(sku: &str, regions: &[(&str, i64)]) -> String {
 /// Applies `yaml` in a fresh namespace and asserts the apiserver rejects it with `expected`
 /// in its message.
 fn assert_rejected(test: &str, yaml: &str, expected: &str) {
-    let cp = shared();
-    cp.install_crds();
-    let ns = cp.namespace(test);
-    let out = cp.apply(&ns, yaml);
+    let ns = access::namespace(test);
+    let out = ns.cp.apply(&ns, yaml);
     assert!(!out.success, "{test}: the apiserver accepted:\n{yaml}");
     assert!(
         out.stderr.contains(expected),
@@ -206,9 +202,8 @@ fn malformed_service_name_is_rejected() {
 
 #[test]
 fn changing_the_service_after_creation_is_rejected() {
-    let cp = shared();
-    cp.install_crds();
-    let ns = cp.namespace("service_is_immutable");
+    let ns = access::namespace("service_is_immutable");
+    let cp = ns.cp;
     let body = regions("Premium", &[("westeurope", 1)]);
     let created = cp.apply(&ns, &manifest("immutable", &service("first-apim"), &body));
     assert!(created.success, "create: {}", created.stderr);
@@ -238,9 +233,8 @@ fn changing_the_service_after_creation_is_rejected() {
 
 #[test]
 fn valid_examples_for_every_tier_are_accepted() {
-    let cp = shared();
-    cp.install_crds();
-    let ns = cp.namespace("every_tier");
+    let ns = access::namespace("every_tier");
+    let cp = ns.cp;
     for (sku, units) in [
         ("Developer", 1),
         ("Basic", 2),
@@ -281,9 +275,8 @@ fn valid_examples_for_every_tier_are_accepted() {
 
 #[test]
 fn every_example_applies() {
-    let cp = shared();
-    cp.install_crds();
-    let ns = cp.namespace("examples");
+    let ns = access::namespace("examples");
+    let cp = ns.cp;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("examples/ exists")

@@ -1,13 +1,15 @@
 //! The chart installed with `helm install` on the real test apiserver (no scheduler or
 //! kubelet, so the Deployment gets no pods): the objects exist, the apiserver's RBAC lets the
 //! operator's ServiceAccount do what it needs and no more, and an uninstall keeps the CRD.
+//!
+//! The chart installs the CRD, which the other tests of this binary install with kubectl:
+//! the test holds the control plane alone, starts without the CRD, and leaves it installed.
 
-mod chart_support;
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 
-use chart_support::{CHART, CRD_NAME, helm};
+use crate::chart_support::{CHART, CRD_NAME, helm};
 
 fn kubectl_ok(cp: &support::ControlPlane, args: &[&str]) -> String {
     let out = cp.kubectl(args);
@@ -24,10 +26,46 @@ fn can_i(cp: &support::ControlPlane, sa: &str, args: &[&str]) -> bool {
     out.stdout.trim() == "yes"
 }
 
+/// Ends the test with the release uninstalled and the CRD installed, also when it failed.
+struct Restore {
+    cp: &'static support::ControlPlane,
+    ns: String,
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let kubeconfig = self.cp.kubeconfig.clone();
+        let _ = helm(
+            &["uninstall", "apimcap", "--namespace", &self.ns],
+            Some(&kubeconfig),
+        );
+        if let Err(e) = self.cp.try_apply_crds() {
+            if std::thread::panicking() {
+                eprintln!("{e}");
+            } else {
+                panic!("{e}");
+            }
+        }
+    }
+}
+
 #[test]
 fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
+    let _access = support::access::exclusive();
     let cp = support::shared();
     let ns = cp.namespace("helm-install");
+    let _restore = Restore { cp, ns: ns.clone() };
+    // A cluster without the CRD, as the chart expects on a first install.
+    kubectl_ok(
+        cp,
+        &[
+            "delete",
+            "crd",
+            CRD_NAME,
+            "--ignore-not-found",
+            "--timeout=120s",
+        ],
+    );
     let kubeconfig: PathBuf = cp.kubeconfig.clone();
     let install = |extra: &[&str]| {
         let mut args = vec!["install", "apimcap", CHART, "--namespace", &ns];

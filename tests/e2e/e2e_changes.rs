@@ -2,10 +2,8 @@
 //! capacity one step at a time: scaling, a tier upgrade with a new region, nothing while in
 //! sync, nothing when the resource is deleted.
 
-mod support;
-
+use crate::support::operator::*;
 use serde_json::{Value, json};
-use support::operator::*;
 
 /// Two resyncs (every 3 s in these tests) read the service without writing anything.
 fn assert_resyncs_write_nothing(t: &mut E2e) {

@@ -1,10 +1,8 @@
 //! End to end: destructive changes need consent (`changePolicy`), and specs the rules
 //! forbid are blocked before anything reaches Azure.
 
-mod support;
-
+use crate::support::operator::*;
 use serde_json::json;
-use support::operator::*;
 
 fn warning(t: &mut E2e, name: &str, reason: &str) -> Event {
     let event = t.wait_event(name, reason, secs(30));

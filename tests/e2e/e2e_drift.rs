@@ -1,10 +1,8 @@
 //! End to end: drift made behind the operator's back is corrected or only reported,
 //! `suspend` stops all Azure calls, and two resources never share a service.
 
-mod support;
-
+use crate::support::operator::*;
 use serde_json::json;
-use support::operator::*;
 
 /// Drift tests resync every 3 s so that drift is found without a watch event.
 fn drift_world(test: &str) -> E2e {

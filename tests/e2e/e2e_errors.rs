@@ -1,9 +1,7 @@
 //! End to end: what Azure refuses and what the operator cannot use reaches the status with
 //! Azure's own words: a failed operation, a 400, 403, 404, and bad credentials.
 
-mod support;
-
-use support::operator::*;
+use crate::support::operator::*;
 
 fn assert_stalled(obj: &serde_json::Value, reason: &str) -> String {
     let status = &obj["status"];

@@ -2,12 +2,12 @@
 //! restart mid-operation, and two replicas with leader election where the standby takes
 //! over a running operation.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
+use crate::support::operator::*;
 use serde_json::json;
-use support::operator::*;
 
 #[test]
 fn spec_changed_mid_operation_waits_for_it_then_applies_the_new_spec() {

@@ -2,14 +2,14 @@
 //! never leak, and the namespace policy. The real control plane, the HTTPS simulator and
 //! `apimcap run` processes.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
-use support::operator::{
+use crate::support::operator::{
     E2e, OPERATOR_SECRET, TEAM_CLIENT, TEAM_SECRET, TENANT, assert_no_overlap, secs, writes,
 };
-use support::replicas::{Replica, http_get, metric};
+use crate::support::replicas::{Replica, http_get, metric};
 
 fn operation_in_flight(obj: &serde_json::Value) -> bool {
     obj["status"]["operation"]["pollUrl"].is_string()

@@ -3,17 +3,33 @@
 //! identity carries out a scale. With one permission removed it fails visibly: a clear log
 //! line and a not-ready `/readyz`.
 
-mod chart_support;
-mod support;
-
 use std::path::{Path, PathBuf};
 
-use chart_support::{CHART, helm};
-use support::operator::{E2e, secs, writes};
-use support::replicas::Replica;
+use crate::chart_support::{CHART, helm};
+use crate::support::operator::{E2e, secs, writes};
+use crate::support::replicas::Replica;
 
 const RELEASE: &str = "apimcap";
 const SERVICE_ACCOUNT: &str = "apimcap-apim-capacity-operator";
+
+/// The release, uninstalled when the test ends: its ClusterRoles are cluster-wide, and
+/// `chart_install` installs a release of the same name on the same control plane.
+struct Release {
+    ns: String,
+    kubeconfig: PathBuf,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let out = helm(
+            &["uninstall", RELEASE, "--namespace", &self.ns],
+            Some(&self.kubeconfig),
+        );
+        if !out.ok && !std::thread::panicking() {
+            panic!("helm uninstall: {}", out.stderr);
+        }
+    }
+}
 
 /// Installs the chart into the test's namespace and returns a kubeconfig for its
 /// ServiceAccount.
@@ -61,6 +77,10 @@ fn the_charts_service_account_carries_out_a_scale_and_no_permission_is_spare() {
         .without_operator()
         .start();
     let dir = tempfile::tempdir().expect("temp dir");
+    let _release = Release {
+        ns: e2e.ns.clone(),
+        kubeconfig: e2e.cp.kubeconfig.clone(),
+    };
     let kubeconfig = install_and_mint(&e2e, dir.path());
     let lease_ns = format!("--lease-namespace={}", e2e.ns);
     let operator = Replica::start(

@@ -2,12 +2,10 @@
 //! 429/5xx storms, and a process killed mid-operation is resumed by the next one, which
 //! polls the recorded operation instead of sending the change again.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::operator::*;
 use serde_json::json;
-use support::operator::*;
 
 #[test]
 fn busy_service_waits_for_the_foreign_operation_then_proceeds() {

@@ -3,16 +3,9 @@
 //! against sample objects in the shape the operator writes.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Where `make controlplane` puts its binaries (as in `tests/support`, whose control plane
-/// this test does not need).
-fn bin_dir() -> PathBuf {
-    std::env::var_os("APIMCAP_CONTROLPLANE_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/controlplane"))
-}
+use crate::support::controlplane::bin_dir;
 
 /// The kstatus status (first output line) of `object`.
 fn kstatus(object: &str) -> String {

@@ -1,9 +1,7 @@
 //! What people see of an ApimCapacity on a real kube-apiserver: `kubectl get` columns,
 //! `kubectl explain` docs, and the closed set of condition reasons.
 
-mod support;
-
-use support::shared;
+use crate::support::{self, access};
 
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -21,9 +19,8 @@ fn manifest(name: &str, service: &str, sku: &str, regions: &[(&str, u32)]) -> St
 
 #[test]
 fn kubectl_get_shows_the_printer_columns() {
-    let cp = shared();
-    cp.install_crds();
-    let ns = cp.namespace("printer_columns");
+    let ns = access::namespace("printer_columns");
+    let cp = ns.cp;
     let yaml = manifest(
         "columns",
         "columns-apim",
@@ -91,9 +88,8 @@ fn kubectl_get_shows_the_printer_columns() {
 
 #[test]
 fn status_rejects_unknown_reasons() {
-    let cp = shared();
-    cp.install_crds();
-    let ns = cp.namespace("closed_reasons");
+    let ns = access::namespace("closed_reasons");
+    let cp = ns.cp;
     let yaml = manifest("reasons", "reasons-apim", "Basic", &[("westeurope", 1)]);
     assert!(cp.apply(&ns, &yaml).success);
     let status = r#"{"status":{"conditions":[{"type":"Ready","status":"True","reason":"AllGood","message":"","lastTransitionTime":"2026-11-28T10:00:00Z"}]}}"#;
@@ -118,7 +114,9 @@ fn status_rejects_unknown_reasons() {
 
 #[test]
 fn kubectl_explain_shows_the_field_docs() {
-    let cp = shared();
+    // The CRD must not be replaced meanwhile (chart_install does).
+    let _access = access::shared();
+    let cp = support::shared();
     cp.install_crds();
     let out = support::retry_kubectl(cp, &["explain", "apimcapacity.spec.regions"], "DESCRIPTION");
     assert!(

@@ -5,7 +5,7 @@
 //! Ready; the simulator's request log with parsed times.
 //!
 //! Include it next to the e2e support module:
-//! `#[path = "../tests/support/mod.rs"] mod support;` and
+//! `#[path = "../tests/e2e/support/mod.rs"] mod support;` and
 //! `#[path = "../tests/perf_support/mod.rs"] mod perf_support;`.
 #![allow(dead_code)] // the bench and the soak test use different parts
 

@@ -1,6 +1,8 @@
-//! Shared helpers of the integration tests: the real control plane, namespaces, kubectl.
-#![allow(dead_code)] // each test binary uses a different part of this module
+//! Shared helpers of the e2e tests (also used by the soak test and the operator benchmark):
+//! the real control plane, who may use it when, namespaces, kubectl.
+#![allow(dead_code)] // the soak test and the benchmark use parts of this module
 
+pub mod access;
 pub mod certs;
 pub mod controlplane;
 pub mod operator;
@@ -80,21 +82,41 @@ impl ControlPlane {
     /// Installs the committed CRD once per test binary and waits until it is served.
     pub fn install_crds(&self) {
         static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-        INSTALLED.get_or_init(|| {
-            let crd = concat!(env!("CARGO_MANIFEST_DIR"), "/crds");
-            let out = self.kubectl(&["apply", "--server-side", "-f", crd]);
-            assert!(out.success, "installing the CRD: {}", out.stderr);
-            let out = self.kubectl(&[
-                "wait",
-                "--for=condition=Established",
-                "--timeout=60s",
-                "crd/apimcapacities.capacity.apim.dev",
-            ]);
-            assert!(out.success, "waiting for the CRD: {}", out.stderr);
-            eventually(Duration::from_secs(30), || {
-                self.kubectl(&["get", "apimcap", "-A"]).success
-            });
-        });
+        INSTALLED.get_or_init(|| self.apply_crds());
+    }
+
+    /// Applies the committed CRD and waits until it is served; panics when it cannot.
+    pub fn apply_crds(&self) {
+        if let Err(e) = self.try_apply_crds() {
+            panic!("{e}");
+        }
+    }
+
+    /// Applies the committed CRD (server-side, so a copy installed by the chart with the same
+    /// content is no conflict) and waits until it is served.
+    pub fn try_apply_crds(&self) -> Result<(), String> {
+        let crd = concat!(env!("CARGO_MANIFEST_DIR"), "/crds");
+        let out = self.kubectl(&["apply", "--server-side", "-f", crd]);
+        if !out.success {
+            return Err(format!("installing the CRD: {}", out.stderr));
+        }
+        let out = self.kubectl(&[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "crd/apimcapacities.capacity.apim.dev",
+        ]);
+        if !out.success {
+            return Err(format!("waiting for the CRD: {}", out.stderr));
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.kubectl(&["get", "apimcap", "-A"]).success {
+            if Instant::now() > deadline {
+                return Err("the apimcap resource is not served 30 s after the CRD".into());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(())
     }
 }
 

@@ -2,14 +2,11 @@
 //! simulator's seed (with the principals every test uses), its configuration, and extra
 //! `apimcap run` flags.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use apim_capacity::sim::{self, Seed, SimConfig};
 
 use super::*;
-
-static SERIAL: Mutex<()> = Mutex::new(());
 
 /// A service in the simulator's seed; the first region is the primary.
 #[derive(Clone, Debug)]
@@ -99,7 +96,8 @@ impl Builder {
     }
 
     pub fn start(mut self) -> E2e {
-        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        // The operator watches every namespace: no other test may use the control plane.
+        let access = super::super::access::exclusive();
         let cp = shared();
         cp.install_crds();
         let ns = cp.namespace(&self.test);
@@ -141,7 +139,7 @@ impl Builder {
             standby: None,
             starts: 0,
             _dir: dir,
-            _serial: serial,
+            _access: access,
         };
         if self.start_operator {
             e2e.start_operator();

@@ -3,17 +3,16 @@
 //! helpers that read what users read (`kubectl get`, Events) and what Azure saw (the
 //! simulator's request log).
 //!
-//! The operator watches every namespace, so the tests of one binary run one at a time
-//! (a process-wide lock held by [`E2e`]); each test binary has its own control plane, so
-//! separate binaries can run in parallel. Dropping an [`E2e`] stops its operator and deletes its
-//! resources; when the test failed, the operator's log and the Azure requests are printed.
+//! The operator watches every namespace, so an [`E2e`] holds exclusive access to the control
+//! plane ([`super::access`]): e2e tests run one at a time, and tests that only create objects
+//! wait. Dropping an [`E2e`] stops its operator and deletes its resources; when the test
+//! failed, the operator's log and the Azure requests are printed.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
 use apim_capacity::sim::SimHandle;
@@ -67,7 +66,7 @@ pub struct E2e {
     standby: Option<Child>,
     starts: u32,
     _dir: tempfile::TempDir,
-    _serial: MutexGuard<'static, ()>,
+    _access: super::access::Access,
 }
 
 fn free_port() -> u16 {
