@@ -57,7 +57,9 @@ pub fn helm(args: &[&str], kubeconfig: Option<&Path>) -> Helm {
         "{} is missing; run `make controlplane` first",
         bin.display()
     );
-    let home = std::env::temp_dir().join("apimcap-chart-test-helm");
+    // Helm's cache, config and data: in cargo's scratch directory for tests (under target/),
+    // not in the temp folder.
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("helm");
     let mut command = Command::new(&bin);
     command
         .args(args)

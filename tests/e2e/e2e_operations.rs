@@ -21,7 +21,7 @@ fn only_the_leader_writes_and_a_standby_takes_over_the_operation_in_flight() {
         .service("Standard", &[("westeurope", 1)])
         .without_operator()
         .start();
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = e2e.cp.tempdir("replicas-");
     let lease = [
         "--leader-elect",
         "--lease-name=e2e-leader",
@@ -68,7 +68,7 @@ fn sigterm_releases_the_lease_and_leaves_the_operation_for_the_next_process() {
         .service("Standard", &[("westeurope", 1)])
         .without_operator()
         .start();
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = e2e.cp.tempdir("replicas-");
     let ns_flag = format!("--lease-namespace={}", e2e.ns);
     let flags = [
         "--leader-elect",
@@ -227,7 +227,7 @@ fn secrets_and_tokens_never_appear_in_logs_status_or_events() {
 
 #[test]
 fn a_namespace_outside_its_allowance_is_stalled_without_azure_calls() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = support::shared().tempdir("policy-");
     let policy = dir.path().join("policy.yaml");
     let mut e2e = E2e::builder("namespace-policy")
         .service("Premium", &[("westeurope", 1)])

@@ -76,7 +76,7 @@ fn the_charts_service_account_carries_out_a_scale_and_no_permission_is_spare() {
         .service("Standard", &[("westeurope", 1)])
         .without_operator()
         .start();
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = e2e.cp.tempdir("replicas-");
     let _release = Release {
         ns: e2e.ns.clone(),
         kubeconfig: e2e.cp.kubeconfig.clone(),

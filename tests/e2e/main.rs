@@ -3,7 +3,8 @@
 //!
 //! The operator watches every namespace, so a test that runs one holds the control plane
 //! alone, and tests that only create objects share it among themselves and delete their
-//! objects when they end (`support::access`).
+//! objects when they end (`support::access`). The control plane stops and its directory is
+//! removed when the binary exits, also when tests failed (`support::lifetime`).
 
 #[path = "../chart/support.rs"]
 mod chart_support;

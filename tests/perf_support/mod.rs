@@ -263,10 +263,7 @@ impl World {
         let handle = rt
             .block_on(sim::start(config.sim))
             .expect("the simulator starts");
-        let dir = tempfile::Builder::new()
-            .prefix("apimcap-perf-")
-            .tempdir()
-            .expect("a temp dir");
+        let dir = cp.tempdir("perf-");
         let ca = dir.path().join("sim-ca.pem");
         std::fs::write(&ca, handle.ca_pem()).expect("writing the CA");
         let cert = reqwest::Certificate::from_pem(handle.ca_pem().as_bytes()).expect("CA parses");

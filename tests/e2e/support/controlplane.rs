@@ -1,16 +1,18 @@
 //! A real kube-apiserver and etcd on loopback, one per test binary.
 //!
 //! The binaries come from `make controlplane` (built from the official Go modules under
-//! `tests/controlplane`). Both processes die with the test binary: they are started from
-//! a thread that lives as long as the process, with a parent-death signal.
+//! `tests/controlplane`). Both processes and their directory end with the test binary, also
+//! when tests fail or the binary is killed ([`super::lifetime`]). The directory also holds
+//! the scratch directories of the tests ([`ControlPlane::tempdir`]), so they go with it.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::certs;
+use super::lifetime::{self, Owned};
 
 /// A running control plane.
 pub struct ControlPlane {
@@ -21,8 +23,7 @@ pub struct ControlPlane {
     pub token: String,
     pub ca_pem: String,
     pub apiserver_log: PathBuf,
-    _children: Mutex<Vec<Child>>,
-    _tempdir: tempfile::TempDir,
+    owned: Owned,
 }
 
 static CONTROL_PLANE: OnceLock<Result<ControlPlane, String>> = OnceLock::new();
@@ -30,10 +31,23 @@ static CONTROL_PLANE: OnceLock<Result<ControlPlane, String>> = OnceLock::new();
 /// The control plane of this test binary, started on first use. When it cannot start,
 /// every test that needs it fails with the same message (and the apiserver's log).
 pub fn shared() -> &'static ControlPlane {
-    match CONTROL_PLANE.get_or_init(ControlPlane::start) {
+    let started = CONTROL_PLANE.get_or_init(|| {
+        lifetime::at_exit(stop_at_exit)?;
+        ControlPlane::start()
+    });
+    match started {
         Ok(cp) => cp,
         Err(message) => panic!("could not start the test control plane: {message}"),
     }
+}
+
+/// The exit handler: stops the control plane if one started.
+extern "C" fn stop_at_exit() {
+    let _ = std::panic::catch_unwind(|| {
+        if let Some(Ok(cp)) = CONTROL_PLANE.get() {
+            cp.owned.stop();
+        }
+    });
 }
 
 /// Where `make controlplane` puts the binaries.
@@ -48,32 +62,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
-}
-
-/// Starts commands from one thread that lives as long as the process, so that the
-/// parent-death signal (which Linux ties to the spawning thread) fires only when the test
-/// binary exits.
-fn spawn_for_life(mut command: Command) -> std::io::Result<Child> {
-    type Job = (Command, mpsc::Sender<std::io::Result<Child>>);
-    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
-    let sender = SPAWNER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::spawn(move || {
-            for (mut command, reply) in rx {
-                let _ = reply.send(command.spawn());
-            }
-        });
-        Mutex::new(tx)
-    });
-    super::die_with_parent(&mut command);
-    let (tx, rx) = mpsc::channel();
-    sender
-        .lock()
-        .map_err(|_| std::io::Error::other("spawner poisoned"))?
-        .send((command, tx))
-        .map_err(|_| std::io::Error::other("spawner thread gone"))?;
-    rx.recv()
-        .map_err(|_| std::io::Error::other("spawner thread gone"))?
 }
 
 impl ControlPlane {
@@ -92,6 +80,8 @@ impl ControlPlane {
             .tempdir()
             .map_err(|e| e.to_string())?;
         let dir = tempdir.path().to_path_buf();
+        // From here on, dropping `owned` (an early return) ends what was started.
+        let owned = Owned::new(tempdir);
         let certs = certs::write_all(&dir).map_err(|e| format!("certificates: {e}"))?;
         let token = uuid::Uuid::new_v4().simple().to_string();
         std::fs::write(
@@ -100,7 +90,6 @@ impl ControlPlane {
         )
         .map_err(|e| e.to_string())?;
 
-        let mut children = Vec::new();
         let etcd_port = free_port();
         let peer_port = free_port();
         let etcd_url = format!("http://127.0.0.1:{etcd_port}");
@@ -119,7 +108,9 @@ impl ControlPlane {
         ])
         .stdout(Stdio::null())
         .stderr(etcd_log);
-        children.push(spawn_for_life(etcd).map_err(|e| format!("starting etcd: {e}"))?);
+        owned
+            .spawn(etcd)
+            .map_err(|e| format!("starting etcd: {e}"))?;
 
         let port = free_port();
         let server = format!("https://127.0.0.1:{port}");
@@ -154,8 +145,12 @@ impl ControlPlane {
             ])
             .stdout(Stdio::null())
             .stderr(log);
-        children
-            .push(spawn_for_life(apiserver).map_err(|e| format!("starting kube-apiserver: {e}"))?);
+        owned
+            .spawn(apiserver)
+            .map_err(|e| format!("starting kube-apiserver: {e}"))?;
+        owned
+            .watch(&dir)
+            .map_err(|e| format!("starting the watchdog of {}: {e}", dir.display()))?;
 
         let kubeconfig = dir.join("kubeconfig");
         std::fs::write(&kubeconfig, kubeconfig_yaml(&server, &certs.ca_pem, &token))
@@ -168,8 +163,7 @@ impl ControlPlane {
             token,
             ca_pem: certs.ca_pem,
             apiserver_log,
-            _children: Mutex::new(children),
-            _tempdir: tempdir,
+            owned,
         };
         if let Err(e) = cp.wait_ready(Duration::from_secs(90)) {
             let log = std::fs::read_to_string(&cp.apiserver_log).unwrap_or_default();
@@ -187,12 +181,8 @@ impl ControlPlane {
         let deadline = Instant::now() + timeout;
         let mut last = String::new();
         while Instant::now() < deadline {
-            if let Ok(mut children) = self._children.lock() {
-                for child in children.iter_mut() {
-                    if let Ok(Some(status)) = child.try_wait() {
-                        return Err(format!("a control-plane process exited early ({status})"));
-                    }
-                }
+            if let Some(status) = self.owned.exited_early() {
+                return Err(format!("a control-plane process exited early ({status})"));
             }
             let out = self.kubectl_output(&["get", "--raw=/readyz"]);
             match out {
@@ -205,6 +195,15 @@ impl ControlPlane {
         Err(format!(
             "kube-apiserver not ready after {timeout:?}: {last}"
         ))
+    }
+
+    /// A scratch directory of a test, inside the control plane's: removed when dropped, and
+    /// with the control plane's directory at the latest.
+    pub fn tempdir(&self, prefix: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(&self.dir)
+            .expect("a scratch directory in the control plane's")
     }
 
     /// Runs kubectl against this control plane.

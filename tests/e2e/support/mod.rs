@@ -5,6 +5,7 @@
 pub mod access;
 pub mod certs;
 pub mod controlplane;
+pub mod lifetime;
 pub mod operator;
 pub mod replicas;
 

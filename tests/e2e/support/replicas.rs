@@ -53,6 +53,8 @@ impl Replica {
             .stdin(Stdio::null())
             .stdout(file.try_clone().expect("log handle"))
             .stderr(file);
+        // Also when the test binary is killed.
+        super::die_with_parent(&mut command);
         Replica {
             name: name.to_string(),
             log,

@@ -111,10 +111,7 @@ impl Builder {
         let handle = rt
             .block_on(sim::start(self.config))
             .expect("the simulator starts");
-        let dir = tempfile::Builder::new()
-            .prefix("apimcap-e2e-")
-            .tempdir()
-            .expect("a temp dir");
+        let dir = cp.tempdir("e2e-");
         let ca = dir.path().join("sim-ca.pem");
         std::fs::write(&ca, handle.ca_pem()).expect("writing the simulator CA");
         let cert = reqwest::Certificate::from_pem(handle.ca_pem().as_bytes()).expect("CA parses");
