@@ -49,14 +49,21 @@ pub struct Helm {
     pub stderr: String,
 }
 
-/// Runs the test control plane's helm (no cluster needed for lint and template).
+/// Runs the test control plane's helm (no cluster needed for lint and template); panics
+/// when it cannot run.
 pub fn helm(args: &[&str], kubeconfig: Option<&Path>) -> Helm {
+    try_helm(args, kubeconfig).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`helm`] without panicking, for cleanups that run while a test fails.
+pub fn try_helm(args: &[&str], kubeconfig: Option<&Path>) -> Result<Helm, String> {
     let bin = bin_dir().join("helm");
-    assert!(
-        bin.is_file(),
-        "{} is missing; run `make controlplane` first",
-        bin.display()
-    );
+    if !bin.is_file() {
+        return Err(format!(
+            "{} is missing; run `make controlplane` first",
+            bin.display()
+        ));
+    }
     // Helm's cache, config and data: in cargo's scratch directory for tests (under target/),
     // not in the temp folder.
     let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("helm");
@@ -69,12 +76,14 @@ pub fn helm(args: &[&str], kubeconfig: Option<&Path>) -> Helm {
     if let Some(kubeconfig) = kubeconfig {
         command.arg(format!("--kubeconfig={}", kubeconfig.display()));
     }
-    let out = command.output().expect("helm runs");
-    Helm {
+    let out = command
+        .output()
+        .map_err(|e| format!("running {}: {e}", bin.display()))?;
+    Ok(Helm {
         ok: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    })
 }
 
 /// The objects `helm template` renders with `extra` arguments.

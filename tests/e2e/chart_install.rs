@@ -9,7 +9,7 @@ use crate::support;
 
 use std::path::PathBuf;
 
-use crate::chart_support::{CHART, CRD_NAME, helm};
+use crate::chart_support::{CHART, CRD_NAME, helm, try_helm};
 
 fn kubectl_ok(cp: &support::ControlPlane, args: &[&str]) -> String {
     let out = cp.kubectl(args);
@@ -35,7 +35,7 @@ struct Restore {
 impl Drop for Restore {
     fn drop(&mut self) {
         let kubeconfig = self.cp.kubeconfig.clone();
-        let _ = helm(
+        let _ = try_helm(
             &["uninstall", "apimcap", "--namespace", &self.ns],
             Some(&kubeconfig),
         );

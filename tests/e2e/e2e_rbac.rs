@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::chart_support::{CHART, helm};
+use crate::chart_support::{CHART, helm, try_helm};
 use crate::support::operator::{E2e, secs, writes};
 use crate::support::replicas::Replica;
 
@@ -21,12 +21,17 @@ struct Release {
 
 impl Drop for Release {
     fn drop(&mut self) {
-        let out = helm(
+        let out = try_helm(
             &["uninstall", RELEASE, "--namespace", &self.ns],
             Some(&self.kubeconfig),
         );
-        if !out.ok && !std::thread::panicking() {
-            panic!("helm uninstall: {}", out.stderr);
+        let failure = match out {
+            Ok(out) if out.ok => return,
+            Ok(out) => out.stderr,
+            Err(e) => e,
+        };
+        if !std::thread::panicking() {
+            panic!("helm uninstall: {failure}");
         }
     }
 }
