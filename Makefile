@@ -41,8 +41,10 @@ import-cycles:
 clippy:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
+## The tests run with a temp folder of their own, which must be empty when they end.
 unit-and-integration: controlplane
-	$(CARGO) test --workspace --all-targets --locked
+	$(CARGO) test --workspace --all-targets --locked --no-run
+	scripts/with-private-tmpdir.sh $(CARGO) test --workspace --all-targets --locked
 
 ## The real kube-apiserver, etcd, kubectl and helm, built from their Go modules (a no-op
 ## when current).
@@ -99,10 +101,11 @@ demo: controlplane
 ## benches/operator.rs).
 bench: controlplane
 	$(CARGO) bench --locked --bench planner
-	$(CARGO) bench --locked --bench operator
+	scripts/with-private-tmpdir.sh $(CARGO) bench --locked --bench operator
 
 ## The soak test, long: SOAK_OPERATIONS random changes and faults (default 60); replay a
 ## failure with APIMCAP_SOAK_SEED=<seed it printed>.
 SOAK_OPERATIONS ?= 60
 soak: controlplane
-	APIMCAP_SOAK_OPERATIONS=$(SOAK_OPERATIONS) $(CARGO) test --release --locked --test soak -- --nocapture
+	APIMCAP_SOAK_OPERATIONS=$(SOAK_OPERATIONS) scripts/with-private-tmpdir.sh \
+	  $(CARGO) test --release --locked --test soak -- --nocapture

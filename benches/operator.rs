@@ -15,7 +15,7 @@
 
 #[path = "../tests/perf_support/mod.rs"]
 mod perf_support;
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/e2e/support/mod.rs"]
 mod support;
 
 mod scenarios {

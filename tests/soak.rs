@@ -13,6 +13,7 @@
 
 #[path = "perf_support/mod.rs"]
 mod perf_support;
+#[path = "e2e/support/mod.rs"]
 mod support;
 
 use std::collections::HashMap;

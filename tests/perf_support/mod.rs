@@ -5,7 +5,7 @@
 //! Ready; the simulator's request log with parsed times.
 //!
 //! Include it next to the e2e support module:
-//! `#[path = "../tests/support/mod.rs"] mod support;` and
+//! `#[path = "../tests/e2e/support/mod.rs"] mod support;` and
 //! `#[path = "../tests/perf_support/mod.rs"] mod perf_support;`.
 #![allow(dead_code)] // the bench and the soak test use different parts
 
@@ -263,10 +263,7 @@ impl World {
         let handle = rt
             .block_on(sim::start(config.sim))
             .expect("the simulator starts");
-        let dir = tempfile::Builder::new()
-            .prefix("apimcap-perf-")
-            .tempdir()
-            .expect("a temp dir");
+        let dir = cp.tempdir("perf-");
         let ca = dir.path().join("sim-ca.pem");
         std::fs::write(&ca, handle.ca_pem()).expect("writing the CA");
         let cert = reqwest::Certificate::from_pem(handle.ca_pem().as_bytes()).expect("CA parses");

@@ -1,6 +1,8 @@
 //! Every example of the 2024-05-01 specs in the shared reference folder
-//! `../shared/fixtures/arm/2024-05-01/` beside the checkout (or `$APIMCAP_ARM_FIXTURES`),
-//! when that folder exists: each response body that is a service must parse.
+//! `../shared/fixtures/arm/2024-05-01/` beside the checkout (or `$APIMCAP_ARM_FIXTURES`):
+//! each response body that is a service must parse. Without that folder the tests are
+//! skipped, except under CI (`CI` set, as CI services do), where they fail and say where
+//! they looked.
 
 use std::path::Path;
 
@@ -20,6 +22,36 @@ fn fixtures_dir() -> std::path::PathBuf {
         })
 }
 
+/// Whether `CI` (as CI services set it, e.g. `true`) asks for a CI run.
+fn is_ci(value: Option<&str>) -> bool {
+    value.is_some_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"))
+}
+
+/// What a test does when `path` is absent: skip (`Ok`, locally) or fail with a message
+/// saying where it looked (`Err`, under CI).
+fn when_absent(path: &Path, ci: Option<&str>) -> Result<(), String> {
+    if !is_ci(ci) {
+        return Ok(());
+    }
+    Err(format!(
+        "CI is set and the Azure ARM examples are missing: looked for {} (`$APIMCAP_ARM_FIXTURES`, \
+         else ../shared/fixtures/arm/2024-05-01 beside the checkout {})",
+        path.display(),
+        env!("CARGO_MANIFEST_DIR")
+    ))
+}
+
+/// Skips (returns) outside CI, fails under CI.
+fn absent(path: &Path, error: &std::io::Error) {
+    if error.kind() != std::io::ErrorKind::NotFound {
+        panic!("reading {}: {error}", path.display());
+    }
+    match when_absent(path, std::env::var("CI").ok().as_deref()) {
+        Ok(()) => eprintln!("skipped: {} is absent", path.display()),
+        Err(message) => panic!("{message}"),
+    }
+}
+
 fn is_service(body: &Value) -> bool {
     body.get("sku").is_some() && body.get("location").is_some()
 }
@@ -27,9 +59,9 @@ fn is_service(body: &Value) -> bool {
 #[test]
 fn every_service_body_in_the_azure_examples_parses() {
     let dir = fixtures_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipped: {} is absent", dir.display());
-        return;
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) => return absent(&dir, &e),
     };
     let mut parsed = 0;
     for entry in entries.flatten() {
@@ -83,9 +115,9 @@ fn every_service_body_in_the_azure_examples_parses() {
 #[test]
 fn the_get_example_has_the_expected_regions() {
     let path = fixtures_dir().join("ApiManagementServiceGetService.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("skipped: {} is absent", path.display());
-        return;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => return absent(&path, &e),
     };
     let json: Value = serde_json::from_str(&text).expect("JSON");
     let service = ServiceResource::from_value(json["responses"]["200"]["body"].clone())
@@ -98,6 +130,19 @@ fn the_get_example_has_the_expected_regions() {
         .collect();
     assert_eq!(regions, vec![("eastus", 1, true), ("eastus2", 1, false)]);
     assert!(!service.live.is_busy());
+}
+
+#[test]
+fn absent_examples_are_skipped_locally_and_fail_under_ci() {
+    let path = Path::new("/nonexistent/arm/2024-05-01");
+    assert_eq!(when_absent(path, None), Ok(()));
+    assert_eq!(when_absent(path, Some("false")), Ok(()));
+    assert_eq!(when_absent(path, Some("")), Ok(()));
+    for ci in ["true", "1", "TRUE"] {
+        let message = when_absent(path, Some(ci)).expect_err("CI fails");
+        assert!(message.contains("/nonexistent/arm/2024-05-01"), "{message}");
+        assert!(message.contains("APIMCAP_ARM_FIXTURES"), "{message}");
+    }
 }
 
 #[test]

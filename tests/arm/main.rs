@@ -1,0 +1,10 @@
+//! The ARM client against the HTTPS simulator (and a canned server for answers the
+//! simulator never gives), in one test binary; no control plane.
+
+mod support;
+
+mod arm_client;
+mod arm_client_credentials;
+mod arm_client_edge;
+mod arm_client_faults;
+mod arm_client_managed_identity;

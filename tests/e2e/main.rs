@@ -1,0 +1,25 @@
+//! Everything that needs the real control plane, the operator process or the Azure
+//! simulator end to end, in one test binary: one kube-apiserver + etcd for all of it.
+//!
+//! The operator watches every namespace, so a test that runs one holds the control plane
+//! alone, and tests that only create objects share it among themselves and delete their
+//! objects when they end (`support::access`). The control plane stops and its directory is
+//! removed when the binary exits, also when tests failed (`support::lifetime`).
+
+#[path = "../chart/support.rs"]
+mod chart_support;
+mod support;
+
+mod admission;
+mod chart_install;
+mod e2e_changes;
+mod e2e_consent;
+mod e2e_drift;
+mod e2e_errors;
+mod e2e_lifecycle;
+mod e2e_operations;
+mod e2e_rbac;
+mod e2e_resilience;
+mod kstatus;
+mod kubectl_views;
+mod plan_command;
