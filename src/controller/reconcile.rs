@@ -86,7 +86,7 @@ async fn decide_and_act(
                 let answer = start_step(&start, azure.as_ref(), ctx).await;
                 return after_start(*start, answer, &ctx.settings, &durations, now);
             }
-            Decision::Conclude(verdict) => return verdict,
+            Decision::Conclude(verdict) => return *verdict,
         }
     }
     tracing::error!("the reconcile kept asking for facts it had; giving up this round");

@@ -106,7 +106,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let leadership = match &config.leader_election {
         None => None,
         Some(lease) => match elect(&client, lease, &identity, &health, stop.clone()).await {
-            Elected::Leader(leadership) => Some(leadership),
+            Elected::Leader(leadership) => Some(*leadership),
             Elected::Stopped => return finish_http(http, config.metrics_addr).await,
             Elected::Failed(e) => return Err(RunError::LeaderElection(e)),
         },
@@ -180,7 +180,7 @@ fn serve_http(
 
 /// The end of leader election: leading, asked to stop while standing by, or failed.
 enum Elected {
-    Leader(Leadership),
+    Leader(Box<Leadership>),
     Stopped,
     Failed(kube::Error),
 }
@@ -203,7 +203,7 @@ async fn elect(
     health.set_ready(true);
     tokio::select! {
         acquired = Leadership::acquire(client.clone(), config) => match acquired {
-            Ok(leadership) => Elected::Leader(leadership),
+            Ok(leadership) => Elected::Leader(Box::new(leadership)),
             Err(e) => {
                 tracing::error!(error = %e, "cannot take part in leader election: check the operator's RBAC (leases get, create, update)");
                 health.set_problem(Some(format!("leader election failed: {e}")));

@@ -91,7 +91,7 @@ pub enum Decision {
     /// Start one step with one PATCH, then hand Azure's answer to [`after_start`].
     Start(Box<Start>),
     /// Nothing more to do in this reconcile.
-    Conclude(Verdict),
+    Conclude(Box<Verdict>),
 }
 
 /// The end of a reconcile: the outcome for status, when to look again, and what else to
@@ -135,11 +135,11 @@ pub struct Findings {
 
 impl Findings {
     fn conclude(&self, outcome: Outcome, requeue: Requeue) -> Decision {
-        Decision::Conclude(Verdict {
+        Decision::Conclude(Box::new(Verdict {
             outcome,
             requeue,
             findings: self.clone(),
-        })
+        }))
     }
 }
 

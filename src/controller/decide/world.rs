@@ -321,7 +321,7 @@ impl World {
                     return Run {
                         calls,
                         started: None,
-                        verdict,
+                        verdict: *verdict,
                     };
                 }
             }
