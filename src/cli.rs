@@ -63,9 +63,19 @@ pub struct RunArgs {
     #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
     pub lease_namespace: String,
 
-    /// How long a leader's Lease stays valid without renewal; a standby takes over after it.
+    /// How long a standby waits, after it last saw the Lease change, before taking it over.
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub lease_duration: std::time::Duration,
+
+    /// How long the leader tries to renew its Lease before it stops writing and exits;
+    /// shorter than --lease-duration [default: 2/3 of --lease-duration, 10s].
+    #[arg(long, value_parser = parse_duration)]
+    pub renew_deadline: Option<std::time::Duration>,
+
+    /// How often the leader renews its Lease and a standby tries to take it; shorter than
+    /// --renew-deadline / 1.2 [default: 2/15 of --lease-duration, 2s].
+    #[arg(long, value_parser = parse_duration)]
+    pub retry_period: Option<std::time::Duration>,
 
     /// YAML file mapping namespaces to the Azure scopes they may target; without it every
     /// namespace may target any service.

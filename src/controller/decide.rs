@@ -30,6 +30,9 @@ pub struct Decision {
     pub requeue: Requeue,
     /// Events beyond those implied by the status transition: (warning, reason, note).
     pub events: Vec<(bool, &'static str, String)>,
+    /// The fence refused an Azure write: this process is losing the Lease, so nothing was
+    /// written to Azure and nothing is to be written to status.
+    pub not_leader: bool,
 }
 
 impl Decision {
@@ -39,6 +42,18 @@ impl Decision {
             outcome,
             requeue,
             events: Vec::new(),
+            not_leader: false,
+        }
+    }
+
+    /// Nothing was done: the fence refused the write.
+    fn not_leader(error: super::fence::NotLeader) -> Self {
+        let outcome = Outcome::Retrying {
+            message: error.to_string(),
+        };
+        Decision {
+            not_leader: true,
+            ..Decision::new(Observed::default(), outcome, Requeue::Backoff)
         }
     }
 }
@@ -267,6 +282,9 @@ async fn start_step(
         primary_units: step.target.primary_units,
         additional: step.target.additional.clone(),
     };
+    if let Err(not_leader) = ctx.fence.check() {
+        return Decision::not_leader(not_leader);
+    }
     match api.patch_capacity(service, resource, &target).await {
         Ok(PatchOutcome::Started(handle)) => {
             let expected = ctx.durations().expected(step.kind());

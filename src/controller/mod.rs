@@ -3,10 +3,14 @@
 //! [`decide`] holds the reconcile pipeline, [`reconcile`] the status write and requeue,
 //! [`crate::status`] the pure status computation, [`crate::plan`] the pure planner.
 
+pub mod clients;
 pub mod context;
 pub mod convert;
 pub mod decide;
+pub mod election;
 pub mod events;
+pub mod fence;
+pub mod heartbeat;
 pub mod leader;
 pub mod outcomes;
 pub mod ownership;
@@ -30,7 +34,7 @@ use crate::http::Health;
 use crate::metrics::Metrics;
 use crate::policy::NamespacePolicy;
 use context::{Context, Settings};
-use leader::{Leadership, LeaseConfig};
+use leader::LeaseConfig;
 
 /// Why the controller could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -43,8 +47,8 @@ pub enum RunError {
     Azure(#[from] AzureError),
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
-    #[error("leader election failed: {0}")]
-    LeaderElection(kube::Error),
+    #[error(transparent)]
+    LeaseSettings(#[from] leader::InvalidLeaseConfig),
     #[error("lost the leader Lease; exiting so that a fresh process stands for election")]
     LeadershipLost,
     #[error("cannot serve metrics and health on {addr}: {source}")]
@@ -60,7 +64,7 @@ pub enum RunError {
 /// writes) finish, releases the Lease and returns; an Azure operation in flight stays
 /// recorded in status for the next leader.
 pub async fn run(args: RunArgs) -> Result<(), RunError> {
-    let client = kube_client(&args).await?;
+    let (client, watch_client) = kube_clients(&args).await?;
     let limits = UnitLimits::default().with_overrides(&args.azure.unit_limits)?;
     let policy = match &args.namespace_policy {
         Some(path) => Some(NamespacePolicy::from_file(path)?),
@@ -82,10 +86,7 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         },
     )?;
     let health = Health::new(metrics.clone());
-    let instance = std::env::var("POD_NAME")
-        .ok()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| format!("apimcap-{}", std::process::id()));
+    let instance = election::instance_identity();
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut http_stop = stop_rx.clone();
@@ -102,25 +103,26 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         let _ = stop_tx.send(true);
     });
 
-    let leadership = if args.leader_elect {
+    let mut leadership = if args.leader_elect {
         let config = LeaseConfig {
             namespace: args.lease_namespace.clone(),
             name: args.lease_name.clone(),
             identity: instance.clone(),
-            duration: args.lease_duration,
+            lease_duration: args.lease_duration,
+            renew_deadline: (args.renew_deadline)
+                .unwrap_or_else(|| LeaseConfig::default_renew_deadline(args.lease_duration)),
+            retry_period: (args.retry_period)
+                .unwrap_or_else(|| LeaseConfig::default_retry_period(args.lease_duration)),
         };
+        config.validate()?;
         health.set_ready(true);
         let mut stopped = stop_rx.clone();
-        tokio::select! {
-            acquired = Leadership::acquire(client.clone(), config) => match acquired {
-                Ok(leadership) => Some(leadership),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot take part in leader election: check the operator's RBAC (leases get, create, update)");
-                    health.set_problem(Some(format!("leader election failed: {e}")));
-                    return Err(RunError::LeaderElection(e));
-                }
-            },
-            _ = stopped.wait_for(|stop| *stop) => {
+        let stopped = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        match election::stand(client.clone(), config, &health, &health.liveness, stopped).await {
+            Some(leader) => Some(leader),
+            None => {
                 tracing::info!("stopped while standing by");
                 return finish_http(http, addr).await;
             }
@@ -128,10 +130,13 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     } else {
         None
     };
+    let fence = leadership
+        .as_ref()
+        .map_or_else(fence::Fence::open, election::Leader::fence);
     health.set_ready(false);
     metrics.set_leader(true);
 
-    let api: Api<ApimCapacity> = Api::all(client.clone());
+    let api: Api<ApimCapacity> = Api::all(watch_client);
     let (reader, writer) = reflector::store();
     let watch_health = health.clone();
     let stream = reflector(writer, watcher(api, watcher::Config::default()))
@@ -148,75 +153,75 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         })
         .applied_objects()
         .predicate_filter(spec_or_requested_reconcile, Default::default());
-    let ctx = Arc::new(Context::new(
-        client.clone(),
-        arm,
-        credentials,
-        Settings {
-            limits,
-            resync_interval: args.resync_interval,
-            min_retry_after: args.min_retry_after,
-            backoff_base: args.min_retry_after.max(std::time::Duration::from_secs(1)),
-            backoff_max: std::time::Duration::from_secs(300),
-        },
-        instance,
-        metrics.clone(),
-        reader.clone(),
-        policy,
-        health.clone(),
-    ));
+    let ctx = Arc::new(
+        Context::new(
+            client.clone(),
+            arm,
+            credentials,
+            Settings {
+                limits,
+                resync_interval: args.resync_interval,
+                min_retry_after: args.min_retry_after,
+                backoff_base: args.min_retry_after.max(std::time::Duration::from_secs(1)),
+                backoff_max: std::time::Duration::from_secs(300),
+            },
+            instance,
+            metrics.clone(),
+            reader.clone(),
+            policy,
+            health.clone(),
+        )
+        .with_fence(fence),
+    );
 
-    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (lost_tx, mut lost_rx) = tokio::sync::watch::channel(false);
-    let keeper = leadership.as_ref().map(|l| {
-        let keeper = l.keeper();
-        let lost = lost.clone();
-        tokio::spawn(async move {
-            keeper.keep().await;
-            lost.store(true, std::sync::atomic::Ordering::SeqCst);
-            let _ = lost_tx.send(true);
-        })
-    });
+    // SIGTERM: stop taking new work and let running reconciles finish.
     let stop = {
         let mut stopped = stop_rx.clone();
         async move {
-            tokio::select! {
-                _ = async {
-                    if stopped.wait_for(|stop| *stop).await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                } => {}
-                // Without leader election the sender is gone at once: never resolve then.
-                _ = async {
-                    if lost_rx.wait_for(|lost| *lost).await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                } => {}
+            if stopped.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
             }
             tracing::info!("stopping: finishing running reconciles");
         }
     };
-    Controller::for_stream(stream, reader)
+    let beat = health
+        .liveness
+        .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
+    let controller = Controller::for_stream(stream, reader)
+        .reconcile_on(heartbeat::ticks())
         .graceful_shutdown_on(stop)
         .run(reconcile::reconcile, reconcile::error_policy, ctx)
-        .for_each(|result| async move {
-            if let Err(e) = result {
+        .for_each(|result| {
+            if heartbeat::is_tick(&result) {
+                beat.beat();
+            } else if let Err(e) = result {
                 tracing::debug!(error = %e, "reconcile loop");
             }
-        })
-        .await;
+            std::future::ready(())
+        });
+    // Losing the Lease: drop the controller at once, which cancels running reconciles
+    // (the fence already stops their next Azure write).
+    let lost = match leadership.as_mut() {
+        Some(leader) => tokio::select! {
+            _ = controller => None,
+            why = leader.lost() => Some(why),
+        },
+        None => {
+            controller.await;
+            None
+        }
+    };
     metrics.set_leader(false);
-    if let Some(keeper) = keeper {
-        keeper.abort();
-    }
-    if let Some(leadership) = &leadership
-        && !lost.load(std::sync::atomic::Ordering::SeqCst)
+    if let Some(why) = &lost {
+        tracing::error!(reason = ?why, "lost the leader Lease: abandoned running reconciles");
+    } else if let Some(leader) = leadership
+        && !leader.is_lost()
     {
-        leadership.release().await;
+        leader.release().await;
     }
     terminate.abort();
     tracing::info!("controller stopped");
-    if lost.load(std::sync::atomic::Ordering::SeqCst) {
+    if lost.is_some() {
         return Err(RunError::LeadershipLost);
     }
     finish_http(http, addr).await
@@ -277,7 +282,9 @@ async fn shutdown_signal() {
     tracing::info!("received a stop signal");
 }
 
-async fn kube_client(args: &RunArgs) -> Result<Client, RunError> {
+/// Two clients of one configuration: one for watches, one whose calls time out (see
+/// [`clients::split`]).
+async fn kube_clients(args: &RunArgs) -> Result<(Client, Client), RunError> {
     let config = match &args.kubeconfig {
         Some(path) => {
             let kubeconfig = kube::config::Kubeconfig::read_from(path)
@@ -290,7 +297,7 @@ async fn kube_client(args: &RunArgs) -> Result<Client, RunError> {
             .await
             .map_err(|e| RunError::KubeConfig(e.to_string()))?,
     };
-    Client::try_from(config).map_err(|e| RunError::KubeConfig(e.to_string()))
+    clients::split(config).map_err(|e| RunError::KubeConfig(e.to_string()))
 }
 
 /// The ARM client configuration of the command line.

@@ -54,6 +54,11 @@ async fn reconcile_inner(
     let previous = ctx.freshest_status(&object, &obj);
 
     let decision = decide(&obj, &ctx, &previous, now).await;
+    if decision.not_leader {
+        // The process is stepping down; the next leader reconciles from the stored status.
+        tracing::info!("not the leader (any more): no Azure write and no status write");
+        return Ok(Action::requeue(ctx.settings.busy_poll_interval()));
+    }
     let result = result_label(&decision.outcome);
     let next = next_status(
         &previous,

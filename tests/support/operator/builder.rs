@@ -140,6 +140,7 @@ impl Builder {
             operator: None,
             standby: None,
             starts: 0,
+            names: Default::default(),
             _dir: dir,
             _serial: serial,
         };

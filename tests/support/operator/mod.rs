@@ -66,6 +66,8 @@ pub struct E2e {
     operator: Option<Child>,
     standby: Option<Child>,
     starts: u32,
+    /// The instance name (`POD_NAME`) of each process started, by PID.
+    names: std::collections::HashMap<u32, String>,
     _dir: tempfile::TempDir,
     _serial: MutexGuard<'static, ()>,
 }
@@ -117,6 +119,11 @@ impl E2e {
         self.standby.as_ref().map(Child::id)
     }
 
+    /// The name the process `pid` has in the Lease and in Events.
+    pub fn instance_of(&self, pid: u32) -> String {
+        self.names.get(&pid).cloned().unwrap_or_default()
+    }
+
     fn spawn(&mut self, metrics_port: u16) -> Child {
         self.starts += 1;
         let mut log = OpenOptions::new()
@@ -156,8 +163,13 @@ impl E2e {
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
+        // One name per process, as the chart gives one per pod.
+        let name = format!("apimcap-e2e-{}", self.starts);
+        command.env("POD_NAME", &name);
         super::die_with_parent(&mut command);
-        command.spawn().expect("apimcap starts")
+        let child = command.spawn().expect("apimcap starts");
+        self.names.insert(child.id(), name);
+        child
     }
 
     fn signal(&mut self, signal: i32) -> Option<Child> {
