@@ -1,9 +1,11 @@
 //! Shared helpers of the integration tests: the real control plane, namespaces, kubectl.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod blackhole;
 pub mod certs;
 pub mod controlplane;
 pub mod operator;
+pub mod pods;
 pub mod replicas;
 
 use std::io::Write;
