@@ -231,7 +231,7 @@ async fn a_dead_lease_with_a_renew_time_far_in_the_future_is_taken_after_one_lea
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_fence_closes_before_a_standby_can_take_the_lease() {
+async fn the_fence_closes_before_a_standby_can_take_the_lease_even_with_the_keeper_stuck() {
     let fake = Fake::default();
     let mut leader = elector(&fake, "a");
     leader.acquire(&health()).await;
@@ -250,7 +250,9 @@ async fn the_fence_closes_before_a_standby_can_take_the_lease() {
         "the standby waits while the leader renews"
     );
 
+    // Cut off, and the keeper stuck as well: the fence closes on its own clock.
     fake.hang.store(true, Ordering::SeqCst);
+    keeper.abort();
     let cut = Instant::now();
     let mut last_open = cut;
     while !standby.is_finished() {
@@ -264,8 +266,6 @@ async fn the_fence_closes_before_a_standby_can_take_the_lease() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let taken = standby.await.expect("standby");
-    let lost = keeper.await.expect("keeper");
-    assert_eq!(lost, Lost::RenewDeadline);
     assert_eq!(fake.holder().as_deref(), Some("b"));
     assert!(
         last_open + secs(5) <= taken,
@@ -296,7 +296,9 @@ async fn a_standby_retries_apiserver_errors_reports_not_ready_and_then_leads() {
         problem.as_deref().is_some_and(|p| p.contains("fake 500")),
         "{problem:?}"
     );
-    let standby = acquire.await.expect("no crash on apiserver errors");
+    let standby = within(secs(300), "the standby leads", acquire)
+        .await
+        .expect("no crash on apiserver errors");
     assert_eq!(fake.holder().as_deref(), Some("a"));
     assert_eq!(*watched.problem.lock().expect("problem"), None);
     assert_eq!(standby.fence().check(), Ok(()));
