@@ -77,10 +77,23 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_duration)]
     pub retry_period: Option<std::time::Duration>,
 
-    /// YAML file mapping namespaces to the Azure scopes they may target; without it every
-    /// namespace may target any service.
+    /// YAML file mapping namespaces to the Azure scopes they may target. Without it (and
+    /// without --allow-all-namespaces) no namespace may target anything.
     #[arg(long, env = "APIMCAP_NAMESPACE_POLICY")]
     pub namespace_policy: Option<std::path::PathBuf>,
+
+    /// Let ApimCapacity resources in every namespace target any service the operator's Azure
+    /// identity reaches (instead of --namespace-policy).
+    #[arg(
+        long,
+        env = "APIMCAP_ALLOW_ALL_NAMESPACES",
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = false,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub allow_all_namespaces: bool,
 
     /// Log format; default: text on a terminal, JSON otherwise.
     #[arg(long, value_enum)]
@@ -179,6 +192,23 @@ mod tests {
             Command::Run(args) => assert_eq!(args.resync_interval, Duration::from_secs(3)),
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn allow_all_namespaces_is_off_unless_given() {
+        let parse = |extra: &[&str]| {
+            let args = ["apimcap", "run"].iter().chain(extra).copied();
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Command::Run(args)) => Ok(args.allow_all_namespaces),
+                Ok(other) => panic!("parsed as {other:?}"),
+                Err(e) => Err(e),
+            }
+        };
+        assert_eq!(parse(&[]).ok(), Some(false));
+        assert_eq!(parse(&["--allow-all-namespaces"]).ok(), Some(true));
+        assert_eq!(parse(&["--allow-all-namespaces=true"]).ok(), Some(true));
+        assert_eq!(parse(&["--allow-all-namespaces=false"]).ok(), Some(false));
+        assert!(parse(&["--allow-all-namespaces=maybe"]).is_err());
     }
 
     #[test]

@@ -46,7 +46,8 @@ pub struct Context {
     /// This process's name in Events (the pod name in a cluster).
     pub instance: String,
     pub metrics: std::sync::Arc<Metrics>,
-    /// Which Azure scopes each namespace may target; `None` allows everything.
+    /// Which Azure scopes each namespace may target; `None` (only with
+    /// `--allow-all-namespaces`) allows everything.
     pub policy: Option<crate::policy::NamespacePolicy>,
     /// Readiness, for permission problems found while reconciling.
     pub health: crate::http::Health,

@@ -76,11 +76,7 @@ pub async fn decide(
     if let Some(policy) = &ctx.policy
         && !policy.allows(&namespace, &obj.spec.service)
     {
-        let s = &obj.spec.service;
-        let message = format!(
-            "namespace {namespace} may not manage services in subscription {} (resource group {}, service {}): the operator's namespace policy does not allow it",
-            s.subscription_id, s.resource_group, s.name
-        );
+        let message = policy.refusal(&namespace, &obj.spec.service);
         let outcome = Outcome::Stalled {
             reason: Reason::ScopeNotAllowed,
             message,

@@ -66,10 +66,13 @@ pub enum RunError {
 pub async fn run(args: RunArgs) -> Result<(), RunError> {
     let (client, watch_client) = kube_clients(&args).await?;
     let limits = UnitLimits::default().with_overrides(&args.azure.unit_limits)?;
-    let policy = match &args.namespace_policy {
-        Some(path) => Some(NamespacePolicy::from_file(path)?),
-        None => None,
-    };
+    let policy =
+        NamespacePolicy::from_flags(args.namespace_policy.as_deref(), args.allow_all_namespaces)?;
+    if policy.as_ref().is_some_and(|p| p.scopes.is_empty()) {
+        tracing::warn!(
+            "no namespace may target Azure: give a --namespace-policy, or --allow-all-namespaces"
+        );
+    }
     let mut arm_config = arm_config(&args.azure);
     arm_config.retry_after.min = args.min_retry_after;
     let source = credential_source();

@@ -139,7 +139,13 @@ impl E2e {
             "--resync-interval=30s".to_string(),
             format!("--metrics-addr=127.0.0.1:{metrics_port}"),
             "--log-format=text".to_string(),
+            // Every test namespace may target the simulator, unless a test gives a policy.
+            "--allow-all-namespaces".to_string(),
         ];
+        let policed = self
+            .args
+            .iter()
+            .any(|a| a.starts_with("--namespace-policy"));
         let mut command = Command::new(env!("CARGO_BIN_EXE_apimcap"));
         command
             .arg("run")
@@ -149,7 +155,9 @@ impl E2e {
             .arg(format!("--ca-bundle={}", self.ca.display()))
             .args(defaults.iter().filter(|d| {
                 let flag = d.split('=').next().unwrap_or_default();
-                !self.args.iter().any(|a| a.split('=').next() == Some(flag))
+                let given = self.args.iter().any(|a| a.split('=').next() == Some(flag));
+                let policy_instead = policed && flag == "--allow-all-namespaces";
+                !given && !policy_instead
             }))
             .args(&self.args)
             .env("AZURE_TENANT_ID", TENANT)
