@@ -63,12 +63,15 @@ crds-check:
 	@diff -u $(CRD_FILE) $(CHART_CRD_FILE) \
 	  || { echo "$(CHART_CRD_FILE) differs from $(CRD_FILE): run 'make crds' and commit it" >&2; exit 1; }
 
-## helm lint and helm template of the chart (default values and every optional part on).
+## helm lint and helm template of the chart (the least it needs, and every optional part on);
+## the default values alone must not render (no namespace policy).
 chart-check: controlplane
-	$(HELM) lint --strict $(CHART)
-	$(HELM) template apimcap $(CHART) --namespace apimcap-system > /dev/null
+	$(HELM) lint --strict $(CHART) --set allowAllNamespaces=true
+	$(HELM) template apimcap $(CHART) --namespace apimcap-system --set allowAllNamespaces=true > /dev/null
+	@if $(HELM) template apimcap $(CHART) --namespace apimcap-system > /dev/null 2>&1; then \
+	  echo "the chart renders without namespacePolicy or allowAllNamespaces" >&2; exit 1; fi
 	$(HELM) template apimcap $(CHART) --namespace apimcap-system \
-	  --set replicaCount=2 --set serviceMonitor.enabled=true \
+	  --set replicaCount=2 --set serviceMonitor.enabled=true --set rbac.aggregateToEdit=true \
 	  --set azure.workloadIdentity.enabled=true \
 	  --set azure.workloadIdentity.clientId=00000000-0000-0000-0000-000000000000 \
 	  --set azure.caBundle.configMap.name=corp-ca \

@@ -158,10 +158,16 @@ pids+=($!)
 wait_until 30 "the simulator" test -s "$work/sim-ca.pem"
 
 metrics_port=$(free_port)
+# Closed by default: only the demo namespace may target the simulator's subscription.
+cat >"$work/namespace-policy.yaml" <<EOF
+demo:
+  - /subscriptions/00000000-0000-0000-0000-000000000000
+EOF
 say "starting the operator (metrics on http://127.0.0.1:$metrics_port/metrics)"
 NO_COLOR=1 AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client_id AZURE_CLIENT_SECRET=$client_secret \
   "$apimcap" run --kubeconfig "$KUBECONFIG" --arm-endpoint "$sim" --authority-host "$sim" \
   --ca-bundle "$work/sim-ca.pem" --min-retry-after 1s --resync-interval 30s \
+  --namespace-policy "$work/namespace-policy.yaml" \
   --metrics-addr "127.0.0.1:$metrics_port" --log-format text >"$work/operator.log" 2>&1 &
 operator=$!
 pids+=("$operator")

@@ -72,14 +72,37 @@ pub struct RunArgs {
     #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
     pub lease_namespace: String,
 
-    /// How long a leader's Lease stays valid without renewal; a standby takes over after it.
+    /// How long a standby waits, after it last saw the Lease change, before taking it over.
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub lease_duration: Duration,
 
-    /// YAML file mapping namespaces to the Azure scopes they may target; without it every
-    /// namespace may target any service.
+    /// How long the leader tries to renew its Lease before it stops writing and exits;
+    /// shorter than --lease-duration [default: 2/3 of --lease-duration, 10s].
+    #[arg(long, value_parser = parse_duration)]
+    pub renew_deadline: Option<Duration>,
+
+    /// How often the leader renews its Lease and a standby tries to take it; shorter than
+    /// --renew-deadline / 1.2 [default: 2/15 of --lease-duration, 2s].
+    #[arg(long, value_parser = parse_duration)]
+    pub retry_period: Option<Duration>,
+
+    /// YAML file mapping namespaces to the Azure scopes they may target. Without it (and
+    /// without --allow-all-namespaces) no namespace may target anything.
     #[arg(long, env = "APIMCAP_NAMESPACE_POLICY")]
     pub namespace_policy: Option<std::path::PathBuf>,
+
+    /// Let ApimCapacity resources in every namespace target any service the operator's Azure
+    /// identity reaches (instead of --namespace-policy).
+    #[arg(
+        long,
+        env = "APIMCAP_ALLOW_ALL_NAMESPACES",
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = false,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub allow_all_namespaces: bool,
 
     /// How many resources are reconciled at once, at most.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -192,8 +215,11 @@ impl RunArgs {
                 name: self.lease_name.clone(),
                 namespace: self.lease_namespace.clone(),
                 duration: self.lease_duration,
+                renew_deadline: self.renew_deadline,
+                retry_period: self.retry_period,
             }),
             namespace_policy: self.namespace_policy.clone(),
+            allow_all_namespaces: self.allow_all_namespaces,
             concurrency: self.concurrency,
         }
     }
@@ -270,6 +296,23 @@ mod tests {
             }
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn allow_all_namespaces_is_off_unless_given() {
+        let parse = |extra: &[&str]| {
+            let args = ["apimcap", "run"].iter().chain(extra).copied();
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Command::Run(args)) => Ok(args.allow_all_namespaces),
+                Ok(other) => panic!("parsed as {other:?}"),
+                Err(e) => Err(e),
+            }
+        };
+        assert_eq!(parse(&[]).ok(), Some(false));
+        assert_eq!(parse(&["--allow-all-namespaces"]).ok(), Some(true));
+        assert_eq!(parse(&["--allow-all-namespaces=true"]).ok(), Some(true));
+        assert_eq!(parse(&["--allow-all-namespaces=false"]).ok(), Some(false));
+        assert!(parse(&["--allow-all-namespaces=maybe"]).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
+use crate::liveness::Liveness;
 use crate::metrics::Metrics;
 
 /// What the endpoints report.
@@ -19,6 +20,8 @@ pub struct Health {
     pub ready: Arc<AtomicBool>,
     /// Why the operator is not ready, when known.
     pub problem: Arc<std::sync::Mutex<Option<String>>>,
+    /// The heartbeats `/livez` checks.
+    pub liveness: Liveness,
 }
 
 impl Health {
@@ -27,6 +30,7 @@ impl Health {
             metrics,
             ready: Arc::new(AtomicBool::new(false)),
             problem: Arc::new(std::sync::Mutex::new(None)),
+            liveness: Liveness::default(),
         }
     }
 
@@ -47,7 +51,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = Router::new()
         .route("/metrics", get(metrics))
-        .route("/livez", get(|| async { "ok" }))
+        .route("/livez", get(livez))
         .route("/readyz", get(readyz))
         .with_state(health);
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -68,6 +72,14 @@ async fn metrics(
         )],
         health.metrics.encode(),
     )
+}
+
+/// Fails when a loop of the controller has stopped making progress (see [`Liveness`]).
+async fn livez(State(health): State<Health>) -> (StatusCode, String) {
+    match health.liveness.check() {
+        Ok(()) => (StatusCode::OK, "ok".into()),
+        Err(stale) => (StatusCode::SERVICE_UNAVAILABLE, stale),
+    }
 }
 
 async fn readyz(State(health): State<Health>) -> (StatusCode, String) {

@@ -7,6 +7,7 @@ pub mod controller;
 pub mod domain;
 pub mod dry_run;
 pub mod http;
+pub mod liveness;
 pub mod metrics;
 pub mod plan;
 pub mod policy;

@@ -1,6 +1,7 @@
 //! The namespace policy: which Azure scopes the ApimCapacity resources of each namespace
-//! may target. Without a policy file every namespace may target any service; with one, a
-//! namespace may target only the scopes listed for it (a namespace not listed: nothing).
+//! may target. Closed by default: with a policy file a namespace may target only the scopes
+//! listed for it (a namespace not listed: nothing); without one no namespace may target
+//! anything, unless `--allow-all-namespaces` lets every namespace target any service.
 //!
 //! A scope is an ARM id prefix — a subscription, a resource group or a service — whose
 //! segments may use `*` as a wildcard; names compare case-insensitively, as in Azure:
@@ -41,9 +42,41 @@ pub enum PolicyError {
         #[source]
         source: serde_yaml::Error,
     },
+    #[error(
+        "--namespace-policy and --allow-all-namespaces contradict each other: give one of them"
+    )]
+    Conflict,
 }
 
 impl NamespacePolicy {
+    /// The policy of `apimcap run`: the file's (`path`); no restriction (`None`) only when
+    /// `allow_all`; with neither, an empty policy that lets no namespace target anything.
+    pub fn from_flags(
+        path: Option<&std::path::Path>,
+        allow_all: bool,
+    ) -> Result<Option<Self>, PolicyError> {
+        match (path, allow_all) {
+            (Some(_), true) => Err(PolicyError::Conflict),
+            (Some(path), false) => Self::from_file(path).map(Some),
+            (None, true) => Ok(None),
+            (None, false) => Ok(Some(Self::default())),
+        }
+    }
+
+    /// Why resources in `namespace` may not manage `service` (for the Stalled message).
+    pub fn refusal(&self, namespace: &str, service: &ServiceRef) -> String {
+        let s = service;
+        let why = if self.scopes.is_empty() {
+            "the operator has no namespace policy, so no namespace may target Azure (give it one with --namespace-policy, the chart's namespacePolicy, or allow every namespace with --allow-all-namespaces, the chart's allowAllNamespaces)"
+        } else {
+            "the operator's namespace policy does not allow it"
+        };
+        format!(
+            "namespace {namespace} may not manage services in subscription {} (resource group {}, service {}): {why}",
+            s.subscription_id, s.resource_group, s.name
+        )
+    }
+
     /// Reads a policy file (YAML or JSON).
     pub fn from_file(path: &std::path::Path) -> Result<Self, PolicyError> {
         let shown = path.display().to_string();
@@ -137,6 +170,30 @@ mod tests {
         assert!(!glob("abc", "abcd"));
         assert!(glob("*-apim", "payments-apim"));
         assert!(!glob("ab*ba", "aba"));
+    }
+
+    #[test]
+    fn without_a_policy_or_the_allow_all_flag_every_namespace_is_refused() {
+        let closed = NamespacePolicy::from_flags(None, false)
+            .expect("no flags")
+            .expect("a policy");
+        assert!(!closed.allows("platform", &service(SUB, "rg", "x")));
+        assert!(
+            closed
+                .refusal("platform", &service(SUB, "rg", "x"))
+                .contains("--allow-all-namespaces")
+        );
+        assert_eq!(
+            NamespacePolicy::from_flags(None, true).expect("allow all"),
+            None
+        );
+        let both = NamespacePolicy::from_flags(Some(std::path::Path::new("p.yaml")), true);
+        assert!(matches!(both, Err(PolicyError::Conflict)));
+        assert!(
+            policy()
+                .refusal("team-orders", &service(SUB, "rg", "x"))
+                .ends_with("the operator's namespace policy does not allow it")
+        );
     }
 
     #[test]

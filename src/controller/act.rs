@@ -1,16 +1,24 @@
-//! The one write a reconcile may make (I/O): the PATCH that starts a step.
+//! The one write a reconcile may make (I/O): the PATCH that starts a step, behind the
+//! leader's fence.
 
 use super::context::Context;
 use super::decide::Start;
+use super::fence::NotLeader;
 use super::gather::log_failure;
 use crate::azure::{ApimApi, ArmClient, AzureError, CapacityPatch, PatchOutcome};
 
-/// Sends the PATCH of `start` and returns Azure's answer.
+/// Sends the PATCH of `start` and returns Azure's answer; nothing is sent when this process
+/// may no longer lead (the fence is checked right before the write).
 pub async fn start_step(
     start: &Start,
     azure: Option<&ArmClient>,
-    _ctx: &Context,
-) -> Result<PatchOutcome, AzureError> {
+    ctx: &Context,
+) -> Result<Result<PatchOutcome, AzureError>, NotLeader> {
+    ctx.fence.check()?;
+    Ok(patch(start, azure).await)
+}
+
+async fn patch(start: &Start, azure: Option<&ArmClient>) -> Result<PatchOutcome, AzureError> {
     let Some(api) = azure else {
         return Err(AzureError::Config(
             "no Azure credential was gathered before the change".into(),

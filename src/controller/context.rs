@@ -46,10 +46,13 @@ pub struct Context {
     /// This process's name in Events (the pod name in a cluster).
     pub instance: String,
     pub metrics: std::sync::Arc<Metrics>,
-    /// Which Azure scopes each namespace may target; `None` allows everything.
+    /// Which Azure scopes each namespace may target; `None` (only with
+    /// `--allow-all-namespaces`) allows everything.
     pub policy: Option<crate::policy::NamespacePolicy>,
     /// Readiness, for permission problems found while reconciling.
     pub health: crate::http::Health,
+    /// Checked right before every Azure write: open only while this process leads.
+    pub fence: super::fence::Fence,
     /// Every ApimCapacity the controller sees (for "one service, one manager").
     pub store: Store<ApimCapacity>,
     /// Observed operation durations, for expected completion times.
@@ -77,6 +80,7 @@ impl Context {
         Context {
             policy,
             health,
+            fence: super::fence::Fence::open(),
             client,
             arm,
             credentials,
@@ -88,6 +92,12 @@ impl Context {
             failures: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The same context, its Azure writes behind `fence`.
+    pub fn with_fence(mut self, fence: super::fence::Fence) -> Self {
+        self.fence = fence;
+        self
     }
 
     /// The delay before retrying `object` after another passing failure: exponential in

@@ -7,10 +7,14 @@
 //! leader election ([`leader`]) and the HTTP endpoints.
 
 pub mod act;
+pub mod clients;
 pub mod context;
 pub mod decide;
+pub mod election;
 pub mod events;
+pub mod fence;
 pub mod gather;
+pub mod heartbeat;
 pub mod leader;
 pub mod outcomes;
 pub mod ownership;

@@ -51,7 +51,12 @@ pub async fn reconcile(obj: Arc<ApimCapacity>, ctx: Arc<Context>) -> Result<Acti
         let now = Timestamp::now();
         let object = ObjectRef::from_obj(obj.as_ref());
         let previous = ctx.freshest_status(&object, &obj);
-        let verdict = decide_and_act(&obj, &ctx, &previous, now).await;
+        let Some(verdict) = decide_and_act(&obj, &ctx, &previous, now).await else {
+            // The process is stepping down: no Azure write was made and no status is
+            // written; the next leader reconciles from the stored status.
+            tracing::info!("not the leader (any more): no Azure write and no status write");
+            return Ok(Action::requeue(ctx.settings.busy_poll_interval()));
+        };
         report(&ctx, &obj, &object, &previous, verdict, now, started).await
     }
     .instrument(span)
@@ -59,13 +64,13 @@ pub async fn reconcile(obj: Arc<ApimCapacity>, ctx: Arc<Context>) -> Result<Acti
 }
 
 /// Gather → decide → act: feeds [`decide`] the facts it asks for until it starts a step or
-/// concludes.
+/// concludes; `None` when the fence refused the write (this process no longer leads).
 async fn decide_and_act(
     obj: &ApimCapacity,
     ctx: &Context,
     previous: &ApimCapacityStatus,
     now: Timestamp,
-) -> Verdict {
+) -> Option<Verdict> {
     let others = ctx.store.state();
     let durations = ctx.durations();
     let input = Input {
@@ -83,20 +88,20 @@ async fn decide_and_act(
         match decide(&input, &facts) {
             Decision::Gather(need) => gather(need, obj, ctx, &mut facts, &mut azure).await,
             Decision::Start(start) => {
-                let answer = start_step(&start, azure.as_ref(), ctx).await;
-                return after_start(*start, answer, &ctx.settings, &durations, now);
+                let answer = start_step(&start, azure.as_ref(), ctx).await.ok()?;
+                return Some(after_start(*start, answer, &ctx.settings, &durations, now));
             }
-            Decision::Conclude(verdict) => return *verdict,
+            Decision::Conclude(verdict) => return Some(*verdict),
         }
     }
     tracing::error!("the reconcile kept asking for facts it had; giving up this round");
-    Verdict {
+    Some(Verdict {
         outcome: Outcome::Retrying {
             message: "internal error: the reconcile did not reach a decision".into(),
         },
         requeue: Requeue::Backoff,
         findings: Default::default(),
-    }
+    })
 }
 
 /// The verdict made visible: status (written only when it changed), Events, metrics, and

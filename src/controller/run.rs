@@ -12,8 +12,10 @@ use kube::{Api, Client};
 use tokio::sync::watch;
 
 use super::context::{Context, Settings};
-use super::leader::{Leadership, LeaseConfig};
-use super::reconcile;
+use super::election::{self, Leader};
+use super::fence::Fence;
+use super::leader::{InvalidLeaseConfig, LeaseConfig};
+use super::{clients, heartbeat, reconcile};
 use crate::api::ApimCapacity;
 use crate::azure::{AzureError, AzureSettings, CredentialSource};
 use crate::domain::UnitLimits;
@@ -40,6 +42,9 @@ pub struct RunConfig {
     pub leader_election: Option<LeaseSettings>,
     /// YAML file mapping namespaces to the Azure scopes they may target.
     pub namespace_policy: Option<PathBuf>,
+    /// Let every namespace target any service (instead of a namespace policy); with
+    /// neither, no namespace may target anything.
+    pub allow_all_namespaces: bool,
     /// Reconciles running at once, at most.
     pub concurrency: u16,
 }
@@ -49,7 +54,13 @@ pub struct RunConfig {
 pub struct LeaseSettings {
     pub name: String,
     pub namespace: String,
+    /// How long a standby waits, after it last saw the Lease change, before taking it.
     pub duration: Duration,
+    /// How long the leader tries to renew before it stops writing and exits (default 2/3
+    /// of the duration).
+    pub renew_deadline: Option<Duration>,
+    /// How often the leader renews and a standby retries (default 2/15 of the duration).
+    pub retry_period: Option<Duration>,
 }
 
 /// Why the controller could not start or stopped.
@@ -63,8 +74,8 @@ pub enum RunError {
     Azure(#[from] AzureError),
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
-    #[error("leader election failed: {0}")]
-    LeaderElection(kube::Error),
+    #[error(transparent)]
+    LeaseSettings(#[from] InvalidLeaseConfig),
     #[error("lost the leader Lease; exiting so that a fresh process stands for election")]
     LeadershipLost,
     #[error("cannot serve metrics and health on {addr}: {source}")]
@@ -80,12 +91,17 @@ pub enum RunError {
 /// writes) finish, releases the Lease and returns; an Azure operation in flight stays
 /// recorded in status for the next leader.
 pub async fn run(config: RunConfig) -> Result<(), RunError> {
-    let client = kube_client(config.kubeconfig.as_deref()).await?;
+    let (client, watch_client) = kube_clients(config.kubeconfig.as_deref()).await?;
     let limits = UnitLimits::default().with_overrides(&config.unit_limits)?;
-    let policy = match &config.namespace_policy {
-        Some(path) => Some(NamespacePolicy::from_file(path)?),
-        None => None,
-    };
+    let policy = NamespacePolicy::from_flags(
+        config.namespace_policy.as_deref(),
+        config.allow_all_namespaces,
+    )?;
+    if policy.as_ref().is_some_and(|p| p.scopes.is_empty()) {
+        tracing::warn!(
+            "no namespace may target Azure: give a --namespace-policy, or --allow-all-namespaces"
+        );
+    }
     let metrics = Arc::new(Metrics::default());
     let azure = AzureSettings {
         min_retry_after: Some(config.min_retry_after),
@@ -102,20 +118,20 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     });
     let http = serve_http(config.metrics_addr, health.clone(), stop.clone());
 
-    let identity = instance_name();
-    let leadership = match &config.leader_election {
+    let identity = election::instance_identity();
+    let mut leader = match &config.leader_election {
         None => None,
-        Some(lease) => match elect(&client, lease, &identity, &health, stop.clone()).await {
-            Elected::Leader(leadership) => Some(*leadership),
-            Elected::Stopped => return finish_http(http, config.metrics_addr).await,
-            Elected::Failed(e) => return Err(RunError::LeaderElection(e)),
+        Some(lease) => match elect(&client, lease, &identity, &health, stop.clone()).await? {
+            Some(leader) => Some(leader),
+            None => return finish_http(http, config.metrics_addr).await,
         },
     };
+    let fence = leader.as_ref().map_or_else(Fence::open, Leader::fence);
     health.set_ready(false);
     metrics.set_leader(true);
 
     let (reader, writer) = reflector::store();
-    let ctx = Arc::new(Context::new(
+    let ctx = Context::new(
         client.clone(),
         arm,
         credentials,
@@ -131,34 +147,48 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         reader.clone(),
         policy,
         health.clone(),
-    ));
-    let (lost, keeper) = keep_lease(leadership.as_ref());
-    let stream = watch_resources(client, writer, health.clone());
+    )
+    .with_fence(fence);
+    let stream = watch_resources(watch_client, writer, health.clone());
+    let beat = health
+        .liveness
+        .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
     let controller = Controller::for_stream(stream, reader)
         .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
-        .graceful_shutdown_on(stopping(stop, lost.clone()))
-        .run(reconcile::reconcile, reconcile::error_policy, ctx);
-    controller
-        .for_each(|result| async move {
-            if let Err(e) = result {
+        .reconcile_on(heartbeat::ticks())
+        .graceful_shutdown_on(stopping(stop))
+        .run(reconcile::reconcile, reconcile::error_policy, Arc::new(ctx))
+        .for_each(|result| {
+            if heartbeat::is_tick(&result) {
+                beat.beat();
+            } else if let Err(e) = result {
                 tracing::debug!(error = %e, "reconcile loop");
             }
-        })
-        .await;
-
+            std::future::ready(())
+        });
+    // Losing the Lease drops the controller at once, which cancels running reconciles (the
+    // fence already stops their next Azure write).
+    let lost = match leader.as_mut() {
+        Some(leader) => tokio::select! {
+            _ = controller => None,
+            why = leader.lost() => Some(why),
+        },
+        None => {
+            controller.await;
+            None
+        }
+    };
     metrics.set_leader(false);
-    if let Some(keeper) = keeper {
-        keeper.abort();
-    }
-    let was_lost = *lost.borrow();
-    if let Some(leadership) = &leadership
-        && !was_lost
+    if let Some(why) = &lost {
+        tracing::error!(reason = ?why, "lost the leader Lease: abandoned running reconciles");
+    } else if let Some(leader) = leader
+        && !leader.is_lost()
     {
-        leadership.release().await;
+        leader.release().await;
     }
     terminate.abort();
     tracing::info!("controller stopped");
-    if was_lost {
+    if lost.is_some() {
         return Err(RunError::LeadershipLost);
     }
     finish_http(http, config.metrics_addr).await
@@ -178,75 +208,44 @@ fn serve_http(
     })
 }
 
-/// The end of leader election: leading, asked to stop while standing by, or failed.
-enum Elected {
-    Leader(Box<Leadership>),
-    Stopped,
-    Failed(kube::Error),
-}
-
-/// Stands for election until this process leads or is asked to stop; ready (as a standby)
-/// meanwhile.
+/// Stands for election until this process leads (`Some`) or is asked to stop (`None`);
+/// ready (as a standby) meanwhile.
 async fn elect(
     client: &Client,
     lease: &LeaseSettings,
     identity: &str,
     health: &Health,
     mut stop: watch::Receiver<bool>,
-) -> Elected {
+) -> Result<Option<Leader>, RunError> {
     let config = LeaseConfig {
         namespace: lease.namespace.clone(),
         name: lease.name.clone(),
         identity: identity.to_string(),
-        duration: lease.duration,
+        lease_duration: lease.duration,
+        renew_deadline: lease
+            .renew_deadline
+            .unwrap_or_else(|| LeaseConfig::default_renew_deadline(lease.duration)),
+        retry_period: lease
+            .retry_period
+            .unwrap_or_else(|| LeaseConfig::default_retry_period(lease.duration)),
     };
+    config.validate()?;
     health.set_ready(true);
-    tokio::select! {
-        acquired = Leadership::acquire(client.clone(), config) => match acquired {
-            Ok(leadership) => Elected::Leader(Box::new(leadership)),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot take part in leader election: check the operator's RBAC (leases get, create, update)");
-                health.set_problem(Some(format!("leader election failed: {e}")));
-                Elected::Failed(e)
-            }
-        },
-        _ = stop.wait_for(|stop| *stop) => {
-            tracing::info!("stopped while standing by");
-            Elected::Stopped
-        }
+    let stopped = async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    let leader = election::stand(client.clone(), config, health, &health.liveness, stopped).await;
+    if leader.is_none() {
+        tracing::info!("stopped while standing by");
     }
+    Ok(leader)
 }
 
-/// Keeps renewing the Lease in the background; the receiver turns true when it is lost.
-/// Without leader election it never does.
-fn keep_lease(
-    leadership: Option<&Leadership>,
-) -> (watch::Receiver<bool>, Option<tokio::task::JoinHandle<()>>) {
-    let (lost_tx, lost) = watch::channel(false);
-    let keeper = leadership.map(|l| {
-        let keeper = l.keeper();
-        tokio::spawn(async move {
-            keeper.keep().await;
-            let _ = lost_tx.send(true);
-        })
-    });
-    (lost, keeper)
-}
-
-/// Resolves on a stop signal or the loss of the Lease.
-async fn stopping(mut stop: watch::Receiver<bool>, mut lost: watch::Receiver<bool>) {
-    // A sender that is gone (no leader election, or the signal task ended) never resolves.
-    tokio::select! {
-        _ = async {
-            if stop.wait_for(|stop| *stop).await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        } => {}
-        _ = async {
-            if lost.wait_for(|lost| *lost).await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        } => {}
+/// Resolves on a stop signal (SIGTERM): stop taking new work, let running reconciles end.
+async fn stopping(mut stop: watch::Receiver<bool>) {
+    // A sender that is gone (the signal task ended) never resolves.
+    if stop.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
     }
     tracing::info!("stopping: finishing running reconciles");
 }
@@ -324,15 +323,9 @@ async fn shutdown_signal() {
     tracing::info!("received a stop signal");
 }
 
-/// This process's name in Events and the Lease: the pod name in a cluster.
-fn instance_name() -> String {
-    std::env::var("POD_NAME")
-        .ok()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| format!("apimcap-{}", std::process::id()))
-}
-
-async fn kube_client(kubeconfig: Option<&std::path::Path>) -> Result<Client, RunError> {
+/// Two clients of one configuration: one for watches, one whose calls time out (see
+/// [`clients::split`]).
+async fn kube_clients(kubeconfig: Option<&std::path::Path>) -> Result<(Client, Client), RunError> {
     let config = match kubeconfig {
         Some(path) => {
             let kubeconfig = kube::config::Kubeconfig::read_from(path)
@@ -345,5 +338,5 @@ async fn kube_client(kubeconfig: Option<&std::path::Path>) -> Result<Client, Run
             .await
             .map_err(|e| RunError::KubeConfig(e.to_string()))?,
     };
-    Client::try_from(config).map_err(|e| RunError::KubeConfig(e.to_string()))
+    clients::split(config).map_err(|e| RunError::KubeConfig(e.to_string()))
 }

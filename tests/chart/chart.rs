@@ -4,12 +4,15 @@
 
 use std::path::Path;
 
-use crate::support::{ALL_ON, CHART, CRD, helm, kinds, one, render, strings};
+use crate::support::{ALL_ON, ALLOW_ALL, CHART, CRD, helm, kinds, one, render, strings};
 use serde_json::Value;
 
 #[test]
 fn helm_lint_is_clean() {
-    let out = helm(&["lint", "--strict", CHART], None);
+    let out = helm(
+        &["lint", "--strict", CHART, ALLOW_ALL[0], ALLOW_ALL[1]],
+        None,
+    );
     assert!(out.ok, "helm lint failed:\n{}{}", out.stdout, out.stderr);
     assert!(
         !out.stdout.contains("[WARNING]") && !out.stdout.contains("[ERROR]"),
@@ -20,7 +23,7 @@ fn helm_lint_is_clean() {
 
 #[test]
 fn helm_template_renders_defaults_and_every_option() {
-    let defaults = render(&[]);
+    let defaults = render(ALLOW_ALL);
     for kind in [
         "CustomResourceDefinition",
         "ServiceAccount",
@@ -43,13 +46,22 @@ fn helm_template_renders_defaults_and_every_option() {
     for kind in ["PodDisruptionBudget", "ServiceMonitor", "ConfigMap"] {
         assert_eq!(kinds(&all, kind).len(), 1, "{kind} with every option on");
     }
-    let without_crd = render(&["--set", "crds.install=false"]);
+    let without_crd = render(&["--set", "crds.install=false", ALLOW_ALL[0], ALLOW_ALL[1]]);
     assert!(kinds(&without_crd, "CustomResourceDefinition").is_empty());
 }
 
 #[test]
 fn values_typos_are_rejected_by_the_schema() {
-    assert!(helm(&["template", "x", CHART, "--set", "replicaCount=2"], None).ok);
+    let two = [
+        "template",
+        "x",
+        CHART,
+        "--set",
+        "replicaCount=2",
+        ALLOW_ALL[0],
+        ALLOW_ALL[1],
+    ];
+    assert!(helm(&two, None).ok);
     for typo in [
         "replicas=2",
         "serviceMonitor.enable=true",
@@ -82,6 +94,8 @@ fn leader_election_off_with_two_replicas_is_refused() {
             "replicaCount=2",
             "--set",
             "leaderElection.enabled=false",
+            ALLOW_ALL[0],
+            ALLOW_ALL[1],
         ],
         None,
     );
@@ -102,7 +116,7 @@ fn chart_crd_copy_equals_the_generated_crd() {
         "charts/apim-capacity-operator/files/crd.yaml differs from crds/: run `make crds`"
     );
     // The rendered CRD is that file plus the keep annotation.
-    let rendered = render(&[]);
+    let rendered = render(ALLOW_ALL);
     let crd = one(&rendered, "CustomResourceDefinition");
     assert_eq!(
         crd["metadata"]["annotations"]["helm.sh/resource-policy"],
@@ -115,7 +129,7 @@ fn chart_crd_copy_equals_the_generated_crd() {
 
 #[test]
 fn deployment_is_locked_down_and_probed() {
-    for (values, replicas) in [(&[][..], 1), (ALL_ON, 2)] {
+    for (values, replicas) in [(ALLOW_ALL, 1), (ALL_ON, 2)] {
         let objects = render(values);
         let deployment = one(&objects, "Deployment");
         let pod = &deployment["spec"]["template"]["spec"];
@@ -209,7 +223,7 @@ fn options_reach_the_operator_and_its_identity() {
     let monitor = one(&objects, "ServiceMonitor");
     assert_eq!(monitor["spec"]["endpoints"][0]["port"], "http-metrics");
 
-    let defaults = render(&[]);
+    let defaults = render(ALLOW_ALL);
     let sa = one(&defaults, "ServiceAccount");
     assert!(sa["metadata"].get("annotations").is_none());
 }

@@ -7,3 +7,4 @@ mod support;
 mod argocd_health;
 mod chart;
 mod chart_rbac;
+mod chart_safety;

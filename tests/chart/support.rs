@@ -23,10 +23,15 @@ pub const CRD: &str = concat!(
 );
 pub const CRD_NAME: &str = "apimcapacities.capacity.apim.dev";
 
+/// The least a render needs: who may target Azure (here: every namespace).
+pub const ALLOW_ALL: &[&str] = &["--set", "allowAllNamespaces=true"];
+
 /// Values that turn every optional part of the chart on.
 pub const ALL_ON: &[&str] = &[
     "--set",
     "replicaCount=2",
+    "--set",
+    "rbac.aggregateToEdit=true",
     "--set",
     "serviceMonitor.enabled=true",
     "--set",

@@ -73,7 +73,11 @@ fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
         let out = helm(&args, Some(&kubeconfig));
         assert!(out.ok, "helm install failed:\n{}", out.stderr);
     };
-    install(&["--set", "replicaCount=2"]);
+    // Secrets readable in the policy's namespaces only (both exist before the install).
+    let policy = format!(
+        r#"namespacePolicy={{"{ns}":["/subscriptions/*"],"default":["/subscriptions/*"]}}"#
+    );
+    install(&["--set", "replicaCount=2", "--set-json", &policy]);
 
     kubectl_ok(cp, &["get", "crd", CRD_NAME]);
     kubectl_ok(
@@ -159,6 +163,9 @@ fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
         &["create", "events.events.k8s.io", "-n", "default"]
     ));
     assert!(can_i(cp, &sa, &["get", "secrets", "-n", "default"]));
+    assert!(can_i(cp, &sa, &["get", "secrets", "-n", &ns]));
+    assert!(!can_i(cp, &sa, &["get", "secrets", "-n", "kube-system"]));
+    assert!(!can_i(cp, &sa, &["get", "secrets", "-A"]));
     assert!(can_i(
         cp,
         &sa,
@@ -209,9 +216,11 @@ fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
             .success
     );
 
-    // Installing the same release again adopts the kept CRD.
-    install(&[]);
+    // Installing the same release again adopts the kept CRD; allowAllNamespaces reads a named
+    // Secret in any namespace.
+    install(&["--set", "allowAllNamespaces=true"]);
     kubectl_ok(cp, &["get", "crd", CRD_NAME]);
+    assert!(can_i(cp, &sa, &["get", "secrets", "-n", "kube-system"]));
     let out = helm(
         &["uninstall", "apimcap", "--namespace", &ns],
         Some(&kubeconfig),

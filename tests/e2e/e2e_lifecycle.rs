@@ -97,7 +97,7 @@ fn lease_holder(t: &E2e, lease: &str) -> String {
 }
 
 fn wait_holder(t: &E2e, lease: &str, pid: u32) {
-    let want = format!("apimcap-{pid}");
+    let want = t.instance_of(pid);
     support::eventually(secs(30), || lease_holder(t, lease) == want);
 }
 

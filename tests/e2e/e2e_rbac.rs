@@ -51,6 +51,8 @@ fn install_and_mint(e2e: &E2e, dir: &Path) -> PathBuf {
             "crds.install=false",
             "--set",
             "leaderElection.enabled=true",
+            "--set",
+            "allowAllNamespaces=true",
         ],
         Some(&kubeconfig),
     );

@@ -359,6 +359,7 @@ impl World {
                 format!("127.0.0.1:{}", self.metrics_port),
             ),
             ("log-format".into(), "json".into()),
+            ("allow-all-namespaces".into(), "true".into()),
         ];
         for (name, value) in &self.flags {
             flags.retain(|(n, _)| n != name);

@@ -63,6 +63,16 @@ app.kubernetes.io/part-of: apim-capacity-operator
 {{- end }}
 {{- end }}
 
+{{/* Fails unless exactly one of namespacePolicy and allowAllNamespaces says who may target Azure. */}}
+{{- define "apimcap.checkNamespaceScope" -}}
+{{- if and .Values.namespacePolicy .Values.allowAllNamespaces }}
+{{- fail "namespacePolicy and allowAllNamespaces=true contradict each other: set one of them" }}
+{{- end }}
+{{- if not (or .Values.namespacePolicy .Values.allowAllNamespaces) }}
+{{- fail "namespacePolicy is empty and allowAllNamespaces is false, so no namespace could manage Azure services: set namespacePolicy (each namespace and the Azure scopes its ApimCapacity objects may target), or allowAllNamespaces=true to let every namespace target any service the operator's Azure identity reaches" }}
+{{- end }}
+{{- end }}
+
 {{/* The CA bundle volume source, or nothing. */}}
 {{- define "apimcap.caBundle" -}}
 {{- $ca := .Values.azure.caBundle }}

@@ -23,14 +23,11 @@ pub(super) fn scope_allowed(input: &Input, found: &Findings) -> Result<(), Decis
         return Ok(());
     };
     let namespace = input.resource.namespace().unwrap_or_default();
-    let service = &input.resource.spec.service;
-    if policy.allows(&namespace, &service.service_ref()) {
+    let service = input.resource.spec.service.service_ref();
+    if policy.allows(&namespace, &service) {
         return Ok(());
     }
-    let message = format!(
-        "namespace {namespace} may not manage services in subscription {} (resource group {}, service {}): the operator's namespace policy does not allow it",
-        service.subscription_id, service.resource_group, service.name
-    );
+    let message = policy.refusal(&namespace, &service);
     let outcome = Outcome::Stalled {
         reason: Reason::ScopeNotAllowed,
         message,

@@ -3,10 +3,12 @@
 #![allow(dead_code)] // the soak test and the benchmark use parts of this module
 
 pub mod access;
+pub mod blackhole;
 pub mod certs;
 pub mod controlplane;
 pub mod lifetime;
 pub mod operator;
+pub mod pods;
 pub mod replicas;
 
 use std::io::Write;

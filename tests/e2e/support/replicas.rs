@@ -44,6 +44,12 @@ impl Replica {
             .arg("--resync-interval=30s")
             .arg(format!("--metrics-addr=127.0.0.1:{metrics_port}"))
             .arg("--log-format=text")
+            .args(
+                (!extra.iter().any(|a| {
+                    a.starts_with("--namespace-policy") || a.starts_with("--allow-all-namespaces")
+                }))
+                .then_some("--allow-all-namespaces"),
+            )
             .args(extra)
             .env("AZURE_TENANT_ID", TENANT)
             .env("AZURE_CLIENT_ID", OPERATOR_CLIENT)

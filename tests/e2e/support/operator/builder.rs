@@ -135,6 +135,7 @@ impl Builder {
             operator: None,
             standby: None,
             starts: 0,
+            names: Default::default(),
             _dir: dir,
             _access: access,
         };

@@ -65,6 +65,8 @@ pub struct E2e {
     operator: Option<Child>,
     standby: Option<Child>,
     starts: u32,
+    /// The instance name (`POD_NAME`) of each process started, by PID.
+    names: std::collections::HashMap<u32, String>,
     _dir: tempfile::TempDir,
     _access: super::access::Access,
 }
@@ -116,6 +118,11 @@ impl E2e {
         self.standby.as_ref().map(Child::id)
     }
 
+    /// The name the process `pid` has in the Lease and in Events.
+    pub fn instance_of(&self, pid: u32) -> String {
+        self.names.get(&pid).cloned().unwrap_or_default()
+    }
+
     fn spawn(&mut self, metrics_port: u16) -> Child {
         self.starts += 1;
         let mut log = OpenOptions::new()
@@ -131,7 +138,13 @@ impl E2e {
             "--resync-interval=30s".to_string(),
             format!("--metrics-addr=127.0.0.1:{metrics_port}"),
             "--log-format=text".to_string(),
+            // Every test namespace may target the simulator, unless a test gives a policy.
+            "--allow-all-namespaces".to_string(),
         ];
+        let policed = self
+            .args
+            .iter()
+            .any(|a| a.starts_with("--namespace-policy"));
         let mut command = Command::new(env!("CARGO_BIN_EXE_apimcap"));
         command
             .arg("run")
@@ -141,7 +154,9 @@ impl E2e {
             .arg(format!("--ca-bundle={}", self.ca.display()))
             .args(defaults.iter().filter(|d| {
                 let flag = d.split('=').next().unwrap_or_default();
-                !self.args.iter().any(|a| a.split('=').next() == Some(flag))
+                let given = self.args.iter().any(|a| a.split('=').next() == Some(flag));
+                let policy_instead = policed && flag == "--allow-all-namespaces";
+                !given && !policy_instead
             }))
             .args(&self.args)
             .env("AZURE_TENANT_ID", TENANT)
@@ -155,8 +170,13 @@ impl E2e {
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
+        // One name per process, as the chart gives one per pod.
+        let name = format!("apimcap-e2e-{}", self.starts);
+        command.env("POD_NAME", &name);
         super::die_with_parent(&mut command);
-        command.spawn().expect("apimcap starts")
+        let child = command.spawn().expect("apimcap starts");
+        self.names.insert(child.id(), name);
+        child
     }
 
     fn signal(&mut self, signal: i32) -> Option<Child> {

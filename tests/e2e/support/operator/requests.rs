@@ -142,6 +142,9 @@ pub struct SimRequest {
     pub body: Option<Value>,
     pub fault: Option<String>,
     pub principal: Option<String>,
+    /// The `x-ms-client-request-id` the client sent.
+    #[serde(default)]
+    pub client_request_id: Option<String>,
 }
 
 impl std::fmt::Display for SimRequest {
