@@ -2,10 +2,12 @@
 
 pub mod conditions;
 pub mod crd;
+pub mod schedule;
 pub mod spec;
 pub mod status;
 
 pub use conditions::{Condition, ConditionStatus, ConditionType, Reason};
+pub use schedule::{ChangeWindows, NextChange, Schedule, ScheduleRegion, ScheduleStatus, Window};
 pub use spec::{
     ApimCapacity, ApimCapacitySpec, ChangePolicy, Credentials, DriftPolicy, RegionCapacity,
     SecretReference, ServiceReference,

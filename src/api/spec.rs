@@ -4,6 +4,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::schedule::{ChangeWindows, Schedule};
 use super::status::ApimCapacityStatus;
 use crate::domain::Sku;
 
@@ -58,6 +59,16 @@ use crate::domain::Sku;
         "rule": "self.sku != 'Standard' || self.regions.all(r, r.units <= 4)",
         "message": "the Standard tier allows at most 4 units; use Premium for more",
         "fieldPath": ".regions"
+    },
+    {
+        "rule": "!has(self.schedules) || self.schedules.all(s, s.regions.all(sr, self.regions.exists(r, r.location.lowerAscii().replace(' ', '') == sr.location.lowerAscii().replace(' ', ''))))",
+        "message": "every region of a schedule must also be listed in spec.regions: a schedule changes units, never the set of regions",
+        "fieldPath": ".schedules"
+    },
+    {
+        "rule": "!has(self.schedules) || self.schedules.all(s, s.regions.all(r, (self.sku != 'Developer' || r.units == 1) && (self.sku != 'Basic' || r.units <= 2) && (self.sku != 'Standard' || r.units <= 4)))",
+        "message": "schedule units must respect the tier's limits: Developer exactly 1, Basic at most 2, Standard at most 4",
+        "fieldPath": ".schedules"
     }
 ]))]
 pub struct ApimCapacitySpec {
@@ -114,6 +125,20 @@ pub struct ApimCapacitySpec {
     /// (workload identity or managed identity) is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
+
+    /// Recurring periods with other units for some regions, such as more units during
+    /// business hours. The schedule listed last wins when several are active.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self.all(s, self.exists_one(o, o.name == s.name))",
+        "message": "schedule names must be unique"
+    }]))]
+    pub schedules: Vec<Schedule>,
+
+    /// When Azure operations may start. When absent, any time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_windows: Option<ChangeWindows>,
 }
 
 /// Identifies an existing Azure API Management service.

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::conditions::Condition;
+use super::schedule::ScheduleStatus;
 use crate::domain::Sku;
 
 fn unobserved() -> i64 {
@@ -50,6 +51,11 @@ pub struct ApimCapacityStatus {
     /// The last Azure operation that finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operation: Option<LastOperation>,
+
+    /// The schedule in force and the next change a schedule will make; absent without
+    /// schedules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleStatus>,
 }
 
 impl Default for ApimCapacityStatus {
@@ -63,6 +69,7 @@ impl Default for ApimCapacityStatus {
             plan: Vec::new(),
             operation: None,
             last_operation: None,
+            schedule: None,
         }
     }
 }
