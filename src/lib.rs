@@ -11,6 +11,7 @@ pub mod http;
 pub mod metrics;
 pub mod plan;
 pub mod policy;
+pub mod schedule;
 pub mod sim;
 pub mod status;
 pub mod telemetry;
