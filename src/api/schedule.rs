@@ -178,3 +178,66 @@ pub struct NextChange {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    fn schema() -> Value {
+        let crd = crate::api::crd::definition();
+        let schema = crd.spec.versions[0]
+            .schema
+            .as_ref()
+            .and_then(|s| s.open_api_v3_schema.as_ref())
+            .expect("a schema");
+        serde_json::to_value(schema).expect("serialises")
+    }
+
+    fn rules(node: &Value) -> Vec<String> {
+        node["x-kubernetes-validations"]
+            .as_array()
+            .map(|rules| {
+                rules
+                    .iter()
+                    .filter_map(|r| r["message"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_crd_bounds_and_validates_schedules_and_windows() {
+        let schema = schema();
+        let spec = &schema["properties"]["spec"];
+        let schedules = &spec["properties"]["schedules"];
+        assert_eq!(schedules["maxItems"], 16);
+        assert!(rules(schedules).contains(&"schedule names must be unique".to_string()));
+        assert!(
+            rules(spec)
+                .iter()
+                .any(|m| m.starts_with("every region of a schedule must also be listed"))
+        );
+        let schedule = &schedules["items"];
+        assert!(
+            rules(schedule)
+                .iter()
+                .any(|m| m.starts_with("a schedule needs exactly one of end"))
+        );
+        assert_eq!(schedule["properties"]["start"]["maxLength"], 100);
+        assert_eq!(schedule["properties"]["regions"]["maxItems"], 16);
+        assert_eq!(schedule["properties"]["timeZone"]["default"], "UTC");
+        let required: Vec<&str> = schedule["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(required, ["name", "regions", "start"]);
+        let windows = &spec["properties"]["changeWindows"]["properties"];
+        assert_eq!(windows["allow"]["maxItems"], 16);
+        assert_eq!(
+            windows["deny"]["items"]["properties"]["duration"]["maxLength"],
+            32
+        );
+        let status = &schema["properties"]["status"]["properties"]["schedule"]["properties"];
+        assert!(status["nextChange"]["properties"]["preparationStartsAt"].is_object());
+    }
+}

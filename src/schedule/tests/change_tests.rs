@@ -265,3 +265,50 @@ fn a_preparation_already_due_applies_at_once() {
         utc("2026-03-30T05:15Z")
     );
 }
+
+#[test]
+fn windows_in_another_zone_than_the_schedule_compare_in_absolute_time() {
+    // Business hours start Monday 08:00 CEST (06:00 UTC); the windows are New York's.
+    let with = |windows: &str| {
+        timetable(&format!(
+            "{BUSINESS_HOURS}changeWindows:\n  timeZone: America/New_York\n{windows}"
+        ))
+    };
+    let saturday = utc("2026-03-28T12:00Z");
+    // 00:00 to 02:00 EDT is 04:00 to 06:00 UTC: the ideal 05:15 UTC would end exactly at
+    // the window's end, so the start keeps its 2 minutes of slack.
+    let tight = with("  allow: [{start: \"0 0 * * *\", duration: 2h}]\n");
+    assert_eq!(
+        prep(&tight, saturday, &takes(45)).starts_at,
+        utc("2026-03-30T05:13Z")
+    );
+    // 23:00 to 03:00 EDT is 03:00 to 07:00 UTC: the ideal start has room.
+    let roomy = with("  allow: [{start: \"0 23 * * *\", duration: 4h}]\n");
+    assert_eq!(
+        prep(&roomy, saturday, &takes(45)).starts_at,
+        utc("2026-03-30T05:15Z")
+    );
+    // 22:00 to 24:00 EDT is 02:00 to 04:00 UTC: the last start with room is 03:13 UTC.
+    let earlier = with("  allow: [{start: \"0 22 * * *\", duration: 2h}]\n");
+    let preparation = prep(&earlier, saturday, &takes(45));
+    assert_eq!(preparation.starts_at, utc("2026-03-30T03:13Z"));
+    assert!(!preparation.late);
+}
+
+#[test]
+fn the_planner_takes_the_desired_units_as_region_units() {
+    let timetable = timetable(BUSINESS_HOURS);
+    let regions = crate::schedule::region_units(&desired_units(
+        &timetable,
+        utc("2026-03-30T07:00Z"),
+        &takes(45),
+    ));
+    let listed: Vec<(String, u32)> = regions
+        .iter()
+        .map(|r| (r.location.to_string(), r.units))
+        .collect();
+    assert_eq!(
+        listed,
+        [("westeurope".to_string(), 6), ("eastus".to_string(), 3)]
+    );
+}

@@ -327,3 +327,34 @@ fn a_window_too_short_for_the_step_never_offers_a_start() {
     );
     assert_eq!(gate(&w, utc("2026-01-13T06:00Z"), 45).next_opening(), None);
 }
+
+#[test]
+fn new_york_windows_across_both_switches() {
+    // 2026-03-08: 02:30 does not exist; the window opens right after the gap, 03:00 EDT.
+    let spring =
+        windows("  timeZone: America/New_York\n  allow: [{start: \"30 2 * * *\", duration: 1h}]\n");
+    assert_eq!(
+        spring.next_change_after(utc("2026-03-08T05:00Z"), WINDOW_HORIZON),
+        Some(utc("2026-03-08T07:00Z"))
+    );
+    assert!(spring.is_allowed(utc("2026-03-08T07:59Z")));
+    assert!(!spring.is_allowed(utc("2026-03-08T08:00Z")));
+    // 2026-11-01: 01:00 EDT + 2h is 02:00 EST, 07:00 UTC, though 01:00 to 02:00 repeats.
+    let fall =
+        windows("  timeZone: America/New_York\n  allow: [{start: \"0 1 * * *\", duration: 2h}]\n");
+    assert!(fall.is_allowed(utc("2026-11-01T05:00Z")));
+    assert!(fall.is_allowed(utc("2026-11-01T06:59Z")));
+    assert!(!fall.is_allowed(utc("2026-11-01T07:00Z")));
+    let gate = window_gate(
+        Some(&fall),
+        utc("2026-11-01T06:30Z"),
+        Duration::from_secs(45 * 60),
+        false,
+    );
+    assert_eq!(
+        gate.reason_message(),
+        Some(
+            "The next step is expected to take 45m, but the change window closes at 2026-11-01 02:00 EST (07:00 UTC); the next opening with room for a step of 45m is 2026-11-02 01:00 EST (06:00 UTC). Set spec.changeWindows.allowOverrun to start steps that run past a window's end."
+        )
+    );
+}
