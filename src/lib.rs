@@ -11,6 +11,7 @@ pub mod liveness;
 pub mod metrics;
 pub mod plan;
 pub mod policy;
+pub mod schedule;
 pub mod status;
 pub mod telemetry;
 pub mod time;

@@ -3,12 +3,14 @@
 pub mod conditions;
 pub mod convert;
 pub mod crd;
+pub mod schedule;
 pub mod spec;
 pub mod status;
 pub mod tier_rules;
 
 pub use conditions::{Condition, ConditionStatus, ConditionType, Reason};
 pub use convert::planned_changes;
+pub use schedule::{ChangeWindows, NextChange, Schedule, ScheduleRegion, ScheduleStatus, Window};
 pub use spec::{
     ApimCapacity, ApimCapacitySpec, ChangePolicy, Credentials, DriftPolicy, RegionCapacity,
     SecretReference, ServiceReference,

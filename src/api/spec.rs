@@ -4,6 +4,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::schedule::{ChangeWindows, Schedule};
 use super::status::ApimCapacityStatus;
 use crate::domain::Sku;
 
@@ -38,6 +39,11 @@ use crate::domain::Sku;
         "rule": "self.regions.all(r, self.regions.filter(o, o.location.lowerAscii().replace(' ', '') == r.location.lowerAscii().replace(' ', '')).size() == 1)",
         "message": "each region may be listed only once; locations are compared ignoring case and spaces, so 'West Europe' and 'westeurope' are the same region",
         "fieldPath": ".regions"
+    },
+    {
+        "rule": "!has(self.schedules) || self.schedules.all(s, s.regions.all(sr, self.regions.exists(r, r.location.lowerAscii().replace(' ', '') == sr.location.lowerAscii().replace(' ', ''))))",
+        "message": "every region of a schedule must also be listed in spec.regions: a schedule changes units, never the set of regions",
+        "fieldPath": ".schedules"
     }
 ]))]
 #[schemars(transform = super::tier_rules::add_to_spec)]
@@ -95,6 +101,20 @@ pub struct ApimCapacitySpec {
     /// (workload identity or managed identity) is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
+
+    /// Recurring periods with other units for some regions, such as more units during
+    /// business hours. The schedule listed last wins when several are active.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self.all(s, self.exists_one(o, o.name == s.name))",
+        "message": "schedule names must be unique"
+    }]))]
+    pub schedules: Vec<Schedule>,
+
+    /// When Azure operations may start. When absent, any time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_windows: Option<ChangeWindows>,
 }
 
 /// Identifies an existing Azure API Management service.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::conditions::Condition;
 pub use crate::domain::PollStyle;
+use super::schedule::ScheduleStatus;
 use crate::domain::Sku;
 
 fn unobserved() -> i64 {
@@ -51,6 +52,11 @@ pub struct ApimCapacityStatus {
     /// The last Azure operation that finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operation: Option<LastOperation>,
+
+    /// The schedule in force and the next change a schedule will make; absent without
+    /// schedules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleStatus>,
 }
 
 impl Default for ApimCapacityStatus {
@@ -64,6 +70,7 @@ impl Default for ApimCapacityStatus {
             plan: Vec::new(),
             operation: None,
             last_operation: None,
+            schedule: None,
         }
     }
 }

@@ -33,11 +33,37 @@ pub fn add_to_units(schema: &mut schemars::Schema) {
     schema.insert("maximum".into(), json!(MAX_UNITS_PER_REGION));
 }
 
-/// The CEL rules, one per fact of the table.
+/// The CEL rules, one per fact of the table, and one for the units of schedules.
 pub fn rules() -> Vec<Value> {
     let mut rules = vec![multiple_regions_rule()];
     rules.extend(FIXED_LIMITS.iter().map(|(sku, max)| limit_rule(*sku, *max)));
+    rules.push(schedule_limits_rule());
     rules
+}
+
+/// The units a schedule sets obey the same fixed limits as `regions`.
+fn schedule_limits_rule() -> Value {
+    let checks: Vec<String> = FIXED_LIMITS
+        .iter()
+        .map(|(sku, max)| {
+            if *max == 1 {
+                format!("(self.sku != '{sku}' || r.units == 1)")
+            } else {
+                format!("(self.sku != '{sku}' || r.units <= {max})")
+            }
+        })
+        .collect();
+    json!({
+        "rule": format!(
+            "!has(self.schedules) || self.schedules.all(s, s.regions.all(r, {}))",
+            checks.join(" && ")
+        ),
+        "message": format!(
+            "schedule units must respect the tier's limits: {}",
+            fixed_limits_text()
+        ),
+        "fieldPath": ".schedules",
+    })
 }
 
 fn multi_region_tiers() -> Vec<Sku> {
@@ -160,6 +186,7 @@ mod tests {
                 "the Developer tier always has exactly 1 unit",
                 "the Basic tier allows at most 2 units",
                 "the Standard tier allows at most 4 units; use Premium for more",
+                "schedule units must respect the tier's limits: Developer exactly 1, Basic up to 2, Standard up to 4",
             ]
         );
     }

@@ -1,5 +1,5 @@
-//! How long each kind of step takes: the median of what this operator has observed, or
-//! Azure's documented 15–45 minutes when it has seen none.
+//! How long each kind of step takes: the median, the 90th percentile and the longest of what
+//! this operator has observed, or Azure's documented 15–45 minutes when it has seen none.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
@@ -59,6 +59,20 @@ impl DurationEstimates {
             .unwrap_or(DEFAULT_UPPER_BOUND)
     }
 
+    /// The 90th percentile of the observed durations of `kind` (nearest rank: the smallest
+    /// observation that at least 90 % of the observations do not exceed), or
+    /// [`DEFAULT_UPPER_BOUND`] (45 minutes) when none was observed. Schedules use it to
+    /// start a scale-up early enough: the median would make one in two late.
+    pub fn p90(&self, kind: StepKind) -> Duration {
+        let mut samples: Vec<Duration> = match self.observed.get(&kind) {
+            Some(samples) if !samples.is_empty() => samples.iter().copied().collect(),
+            _ => return DEFAULT_UPPER_BOUND,
+        };
+        samples.sort_unstable();
+        let rank = (samples.len() * 9).div_ceil(10);
+        samples[rank.saturating_sub(1)]
+    }
+
     /// How many observations of `kind` are held.
     pub fn observations(&self, kind: StepKind) -> usize {
         self.observed.get(&kind).map_or(0, VecDeque::len)
@@ -93,6 +107,46 @@ mod tests {
         assert_eq!(estimates.upper_bound(StepKind::Scale), 50 * MIN);
         assert_eq!(estimates.expected(StepKind::ChangeTier), 70 * MIN);
         assert_eq!(estimates.expected(StepKind::AddRegion), 30 * MIN);
+    }
+
+    #[test]
+    fn p90_is_the_documented_upper_bound_when_nothing_was_observed() {
+        let estimates = DurationEstimates::default();
+        for kind in StepKind::ALL {
+            assert_eq!(estimates.p90(kind), 45 * MIN);
+        }
+    }
+
+    #[test]
+    fn p90_is_the_nearest_rank_per_kind() {
+        let cases: [(&[u32], u32); 6] = [
+            (&[30], 30),
+            (&[10, 50], 50),
+            (&[50, 10, 20], 50),
+            (&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 9),
+            (&[10, 1, 9, 2, 8, 3, 7, 4, 6, 5, 11], 10),
+            (&[20; 7], 20),
+        ];
+        for (observed, p90) in cases {
+            let mut estimates = DurationEstimates::default();
+            for minutes in observed {
+                estimates.record(StepKind::Scale, *minutes * MIN);
+            }
+            estimates.record(StepKind::ChangeTier, 99 * MIN);
+            assert_eq!(estimates.p90(StepKind::Scale), p90 * MIN, "{observed:?}");
+            assert_eq!(estimates.p90(StepKind::AddRegion), 45 * MIN);
+        }
+    }
+
+    #[test]
+    fn p90_ignores_one_outlier_among_twenty_five() {
+        let mut estimates = DurationEstimates::default();
+        for _ in 0..SAMPLES_KEPT - 1 {
+            estimates.record(StepKind::Scale, 20 * MIN);
+        }
+        estimates.record(StepKind::Scale, 120 * MIN);
+        assert_eq!(estimates.p90(StepKind::Scale), 20 * MIN);
+        assert_eq!(estimates.upper_bound(StepKind::Scale), 120 * MIN);
     }
 
     #[test]
