@@ -10,11 +10,13 @@
 //!   into one decision per region and one combined set of wanted units (one PATCH);
 //! - [`drift::classify_units`] tells drift to undo from a change made elsewhere to adopt;
 //! - [`report`] turns decisions into `status.autoscale` and back into the recorded memory;
+//! - [`model`] is the load day and the `Capacity` model the simulator and benchmarks share.
 
 pub mod decide;
 pub mod drift;
 pub mod guardrail;
 pub mod metrics;
+pub mod model;
 pub mod report;
 pub mod request;
 pub mod settings;
