@@ -2,6 +2,7 @@
 //! `ApimCapacity` resource says it should be.
 
 pub mod api;
+pub mod autoscale;
 pub mod azure;
 pub mod controller;
 pub mod domain;

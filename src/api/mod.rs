@@ -1,5 +1,6 @@
 //! The `ApimCapacity` custom resource (v1alpha1), its status, conditions and reasons.
 
+pub mod autoscale;
 pub mod conditions;
 pub mod convert;
 pub mod crd;
