@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::conditions::Condition;
+use super::cost::{ApprovalStatus, CostStatus};
 use crate::domain::Sku;
 
 fn unobserved() -> i64 {
@@ -50,6 +51,15 @@ pub struct ApimCapacityStatus {
     /// The last Azure operation that finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operation: Option<LastOperation>,
+
+    /// The monthly list price of the live service and of the desired one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostStatus>,
+
+    /// The plan's hash and why it needs approval, while `spec.changePolicy.requireApproval`
+    /// holds it back or after it was approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalStatus>,
 }
 
 impl Default for ApimCapacityStatus {
@@ -63,6 +73,8 @@ impl Default for ApimCapacityStatus {
             plan: Vec::new(),
             operation: None,
             last_operation: None,
+            cost: None,
+            approval: None,
         }
     }
 }
