@@ -5,6 +5,8 @@
 //!   Prices API (bounded, lenient, same origin), kept a day; [`table`] when it is unreachable.
 //! - [`estimate`]: the monthly price of the live and the desired capacity, and the difference.
 //! - [`approval`]: the plan hash and the approval gate.
+//! - [`report`]: the versioned JSON document of `apimcap plan -o json`; [`report_build`]
+//!   builds it.
 //!
 //! Everything but [`fetch`] and [`cache::fetch_all`] is pure: no I/O, the clock passed in.
 //!
@@ -20,6 +22,7 @@
 //!    nothing (Ready False, reason `AwaitingApproval`, [`Gate::message`]); `Approved` and
 //!    `NotNeeded` go on to the change window. `status.approval` is [`Gate::status`] with
 //!    [`approver`] of the object's managed fields.
+//! 3. `apimcap plan -o json` prints [`report_build::build`]'s [`report::PlanReport`].
 
 pub mod approval;
 pub mod cache;
@@ -27,6 +30,8 @@ pub mod estimate;
 pub mod fetch;
 pub mod money;
 pub mod prices;
+pub mod report;
+pub mod report_build;
 pub mod retail_page;
 pub mod table;
 
@@ -36,6 +41,8 @@ mod approval_tests;
 mod estimate_tests;
 #[cfg(test)]
 mod prices_tests;
+#[cfg(test)]
+mod report_tests;
 
 pub use approval::{Gate, GateInput, PlanHash, approver, gate, plan_hash};
 pub use cache::{PRICE_TTL, PriceCache, fetch_all};
@@ -48,4 +55,6 @@ pub use prices::{
     DEFAULT_ENDPOINT, FetchLimits, PageSource, PriceError, PriceKey, PriceLookup, Quote,
     fetch_quote, parse_endpoint,
 };
+pub use report::PlanReport;
+pub use report_build::{ReportInput, build as build_report};
 pub use table::BuiltInPrices;

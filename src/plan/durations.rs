@@ -59,6 +59,18 @@ impl DurationEstimates {
             .unwrap_or(DEFAULT_UPPER_BOUND)
     }
 
+    /// The 90th percentile (nearest rank) of the observed durations of `kind`, or
+    /// [`DEFAULT_UPPER_BOUND`] (45 minutes) when none was observed.
+    pub fn p90(&self, kind: StepKind) -> Duration {
+        let mut samples: Vec<Duration> = match self.observed.get(&kind) {
+            Some(samples) if !samples.is_empty() => samples.iter().copied().collect(),
+            _ => return DEFAULT_UPPER_BOUND,
+        };
+        samples.sort_unstable();
+        let rank = (samples.len() * 9).div_ceil(10).max(1);
+        samples[rank - 1]
+    }
+
     /// How many observations of `kind` are held.
     pub fn observations(&self, kind: StepKind) -> usize {
         self.observed.get(&kind).map_or(0, VecDeque::len)
@@ -93,6 +105,18 @@ mod tests {
         assert_eq!(estimates.upper_bound(StepKind::Scale), 50 * MIN);
         assert_eq!(estimates.expected(StepKind::ChangeTier), 70 * MIN);
         assert_eq!(estimates.expected(StepKind::AddRegion), 30 * MIN);
+    }
+
+    #[test]
+    fn p90_is_the_nearest_rank() {
+        let mut estimates = DurationEstimates::default();
+        assert_eq!(estimates.p90(StepKind::Scale), 45 * MIN);
+        estimates.record(StepKind::Scale, 20 * MIN);
+        assert_eq!(estimates.p90(StepKind::Scale), 20 * MIN);
+        for minutes in [10, 30, 40, 50, 60, 70, 80, 90, 100] {
+            estimates.record(StepKind::Scale, minutes * MIN);
+        }
+        assert_eq!(estimates.p90(StepKind::Scale), 90 * MIN);
     }
 
     #[test]
