@@ -5,6 +5,7 @@ pub mod api;
 pub mod autoscale;
 pub mod azure;
 pub mod controller;
+pub mod cost;
 pub mod domain;
 pub mod dry_run;
 pub mod http;

@@ -49,6 +49,9 @@ pub enum Reason {
     Blocked,
     /// The change is destructive and `spec.changePolicy` does not allow it.
     NotConsented,
+    /// The plan needs a person's approval (`spec.changePolicy.requireApproval`): set the
+    /// annotation `capacity.apim.dev/approve` to `status.approval.planHash`.
+    AwaitingApproval,
     /// The spec is invalid in a way only the live service reveals.
     InvalidSpec,
     /// Azure refused a request; the message carries Azure's code and message.
@@ -84,6 +87,7 @@ impl Reason {
             Reason::Retrying => "Retrying",
             Reason::Blocked => "Blocked",
             Reason::NotConsented => "NotConsented",
+            Reason::AwaitingApproval => "AwaitingApproval",
             Reason::InvalidSpec => "InvalidSpec",
             Reason::AzureError => "AzureError",
             Reason::OperationFailed => "OperationFailed",

@@ -3,6 +3,7 @@
 pub mod autoscale;
 pub mod conditions;
 pub mod convert;
+pub mod cost;
 pub mod crd;
 pub mod schedule;
 pub mod spec;
@@ -12,6 +13,10 @@ pub mod tier_rules;
 pub use conditions::{Condition, ConditionStatus, ConditionType, Reason};
 pub use convert::planned_changes;
 pub use schedule::{ChangeWindows, NextChange, Schedule, ScheduleRegion, ScheduleStatus, Window};
+pub use cost::{
+    APPROVE_ANNOTATION, ApprovalStatus, CapacityCostStatus, CostStatus, MoneyAmount, PriceOrigin,
+    RegionCostStatus, RequireApproval,
+};
 pub use spec::{
     ApimCapacity, ApimCapacitySpec, ChangePolicy, Credentials, DriftPolicy, RegionCapacity,
     SecretReference, ServiceReference,

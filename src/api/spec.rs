@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::schedule::{ChangeWindows, Schedule};
+use super::cost::RequireApproval;
 use super::status::ApimCapacityStatus;
 use crate::domain::Sku;
 
@@ -83,7 +84,8 @@ pub struct ApimCapacitySpec {
     }]))]
     pub regions: Vec<RegionCapacity>,
 
-    /// Consent for changes that reduce what the service can do. Both default to false.
+    /// Consent for changes that reduce what the service can do (both default to false), and
+    /// which changes need a person's approval.
     #[serde(default)]
     pub change_policy: ChangePolicy,
 
@@ -162,7 +164,7 @@ pub struct RegionCapacity {
     pub units: u32,
 }
 
-/// Consent for destructive changes.
+/// Consent for destructive changes and the approvals changes need.
 #[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangePolicy {
@@ -175,6 +177,11 @@ pub struct ChangePolicy {
     /// lists.
     #[serde(default)]
     pub allow_region_removal: bool,
+
+    /// Changes that must wait for a person's approval (the annotation
+    /// `capacity.apim.dev/approve`) before they start. When absent, nothing waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_approval: Option<RequireApproval>,
 }
 
 /// How to treat changes made outside this resource.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::conditions::Condition;
 pub use crate::domain::PollStyle;
 use super::schedule::ScheduleStatus;
+use super::cost::{ApprovalStatus, CostStatus};
 use crate::domain::Sku;
 
 fn unobserved() -> i64 {
@@ -57,6 +58,14 @@ pub struct ApimCapacityStatus {
     /// schedules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleStatus>,
+    /// The monthly list price of the live service and of the desired one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostStatus>,
+
+    /// The plan's hash and why it needs approval, while `spec.changePolicy.requireApproval`
+    /// holds it back or after it was approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalStatus>,
 }
 
 impl Default for ApimCapacityStatus {
@@ -71,6 +80,8 @@ impl Default for ApimCapacityStatus {
             operation: None,
             last_operation: None,
             schedule: None,
+            cost: None,
+            approval: None,
         }
     }
 }
