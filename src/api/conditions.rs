@@ -41,6 +41,8 @@ pub enum Reason {
     AddingRegion,
     /// Removing one or more regions.
     RemovingRegion,
+    /// Changing the availability zones of one or more regions.
+    ChangingZones,
     /// Azure is running an operation this operator did not start; waiting for it to end.
     WaitingForAzure,
     /// A temporary failure (throttling, Azure or Kubernetes unavailable); retrying.
@@ -80,6 +82,7 @@ impl Reason {
             Reason::ChangingTier => "ChangingTier",
             Reason::AddingRegion => "AddingRegion",
             Reason::RemovingRegion => "RemovingRegion",
+            Reason::ChangingZones => "ChangingZones",
             Reason::WaitingForAzure => "WaitingForAzure",
             Reason::Retrying => "Retrying",
             Reason::Blocked => "Blocked",

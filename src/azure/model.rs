@@ -160,6 +160,7 @@ impl ServiceResource {
             .map(|s| ProvisioningState::parse(&s))
             .unwrap_or_else(|| ProvisioningState::Other(String::new()));
         let target_provisioning_state = text(prop("targetProvisioningState"));
+        let zone_redundant = flag(prop("zoneRedundant"));
         let etag = text(raw.get("etag"));
         Ok(Self {
             live: LiveService {
@@ -168,6 +169,7 @@ impl ServiceResource {
                 regions,
                 provisioning_state,
                 target_provisioning_state,
+                zone_redundant,
             },
             etag,
             raw,
@@ -205,6 +207,15 @@ fn array(value: Option<&Value>) -> &[Value] {
     match value {
         Some(Value::Array(items)) => items,
         _ => &[],
+    }
+}
+
+/// A boolean, or its text; anything else is unknown.
+fn flag(value: Option<&Value>) -> Option<bool> {
+    match value? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

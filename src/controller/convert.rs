@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::api::{Action, ApimCapacity, PlannedChange, Reason};
 use crate::azure::{CapacityPatch, ServiceResource};
-use crate::domain::{DesiredCapacity, Location, RegionUnits};
+use crate::domain::{DesiredCapacity, Location, RegionUnits, RegionZones};
 use crate::plan::{Change, Step, StepKind};
 
 /// `at + duration`, saturating at `at` when out of range.
@@ -29,6 +29,18 @@ pub fn desired_capacity(obj: &ApimCapacity) -> DesiredCapacity {
                 units: r.units,
             })
             .collect(),
+        zones: obj
+            .spec
+            .regions
+            .iter()
+            .filter_map(|r| {
+                r.zones.as_ref().map(|zones| RegionZones {
+                    location: Location::new(&r.location),
+                    zones: zones.clone(),
+                })
+            })
+            .collect(),
+        zone_redundant: obj.spec.zone_redundant,
     }
 }
 
@@ -103,6 +115,10 @@ pub fn planned_changes(steps: &[Step]) -> Vec<PlannedChange> {
                     entry.location = Some(location.to_string());
                     entry.from_units = Some(*units);
                 }
+                Change::ChangeZones { location, .. } => {
+                    entry.action = Action::ChangeZones;
+                    entry.location = Some(location.to_string());
+                }
             }
             out.push(entry);
         }
@@ -116,6 +132,7 @@ pub fn action_of(kind: StepKind) -> Action {
         StepKind::ChangeTier => Action::ChangeTier,
         StepKind::AddRegion => Action::AddRegion,
         StepKind::RemoveRegion => Action::RemoveRegion,
+        StepKind::ChangeZones => Action::ChangeZones,
     }
 }
 
@@ -125,6 +142,7 @@ pub fn kind_of(action: Action) -> StepKind {
         Action::ChangeTier => StepKind::ChangeTier,
         Action::AddRegion => StepKind::AddRegion,
         Action::RemoveRegion => StepKind::RemoveRegion,
+        Action::ChangeZones => StepKind::ChangeZones,
     }
 }
 
@@ -134,5 +152,6 @@ pub fn reason_of(action: Action) -> Reason {
         Action::ChangeTier => Reason::ChangingTier,
         Action::AddRegion => Reason::AddingRegion,
         Action::RemoveRegion => Reason::RemovingRegion,
+        Action::ChangeZones => Reason::ChangingZones,
     }
 }

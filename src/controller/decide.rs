@@ -191,9 +191,11 @@ pub async fn decide(
     let policy = Policy {
         allow_tier_downgrade: obj.spec.change_policy.allow_tier_downgrade,
         allow_region_removal: obj.spec.change_policy.allow_region_removal,
+        allow_zone_change: obj.spec.change_policy.allow_zone_change,
+        allow_downtime: obj.spec.change_policy.allow_downtime,
         limits: ctx.settings.limits.clone(),
-        zones_must_divide_units: true,
         durations: ctx.durations(),
+        ..Policy::default()
     };
     let planned = plan::plan(&desired, &resource.live, &policy, now);
     observed.live = Some(resource.live.clone());

@@ -4,9 +4,13 @@
 pub mod capacity;
 pub mod limits;
 pub mod location;
+pub mod network;
 pub mod sku;
 
-pub use capacity::{DesiredCapacity, LiveRegion, LiveService, ProvisioningState, RegionUnits};
-pub use limits::UnitLimits;
+pub use capacity::{
+    DesiredCapacity, LiveRegion, LiveService, ProvisioningState, RegionUnits, RegionZones, zone_set,
+};
+pub use limits::{AzureLimits, LimitSource, UnitLimits};
 pub use location::Location;
+pub use network::{SubnetPrefix, VnetType};
 pub use sku::{Generation, Sku};
