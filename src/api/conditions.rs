@@ -59,6 +59,9 @@ pub enum Reason {
     OperationFailed,
     /// The identity lacks rights on the service (Azure answered 403).
     AccessDenied,
+    /// A management lock on the service, its resource group or subscription forbids the
+    /// change (Azure answered 409 `ScopeLocked`); someone must remove the lock.
+    ScopeLocked,
     /// The service or its resource group does not exist.
     ServiceNotFound,
     /// The credentials could not be read or were refused.
@@ -91,6 +94,7 @@ impl Reason {
             Reason::AzureError => "AzureError",
             Reason::OperationFailed => "OperationFailed",
             Reason::AccessDenied => "AccessDenied",
+            Reason::ScopeLocked => "ScopeLocked",
             Reason::ServiceNotFound => "ServiceNotFound",
             Reason::CredentialsError => "CredentialsError",
             Reason::ServiceConflict => "ServiceConflict",

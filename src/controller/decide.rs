@@ -268,6 +268,7 @@ async fn start_step(
         sku: step.target.sku,
         primary_units: step.target.primary_units,
         additional: step.target.additional.clone(),
+        zones: Some(step.target.zones.clone()),
     };
     match api.patch_capacity(service, resource, &target).await {
         Ok(PatchOutcome::Started(handle)) => {
