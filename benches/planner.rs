@@ -31,20 +31,21 @@ fn live(sku: Sku, regions: &[(&str, u32, usize)]) -> LiveService {
             .collect(),
         provisioning_state: ProvisioningState::Succeeded,
         target_provisioning_state: None,
+        zone_redundant: None,
     }
 }
 
 fn desired(sku: Sku, regions: &[(&str, u32)]) -> DesiredCapacity {
-    DesiredCapacity {
+    DesiredCapacity::units(
         sku,
-        regions: regions
+        regions
             .iter()
             .map(|(name, units)| RegionUnits {
                 location: Location::new(name),
                 units: *units,
             })
             .collect(),
-    }
+    )
 }
 
 /// (name, desired, live, policy).

@@ -27,6 +27,7 @@ fn live(units: u32, state: ProvisioningState) -> LiveService {
         ],
         provisioning_state: state,
         target_provisioning_state: None,
+        zone_redundant: None,
     }
 }
 

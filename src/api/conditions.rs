@@ -41,6 +41,8 @@ pub enum Reason {
     AddingRegion,
     /// Removing one or more regions.
     RemovingRegion,
+    /// Changing the availability zones of one or more regions.
+    ChangingZones,
     /// Azure is running an operation this operator did not start; waiting for it to end.
     WaitingForAzure,
     /// A temporary failure (throttling, Azure or Kubernetes unavailable); retrying.
@@ -60,6 +62,9 @@ pub enum Reason {
     OperationFailed,
     /// The identity lacks rights on the service (Azure answered 403).
     AccessDenied,
+    /// A management lock on the service, its resource group or subscription forbids the
+    /// change (Azure answered 409 `ScopeLocked`); someone must remove the lock.
+    ScopeLocked,
     /// The service or its resource group does not exist.
     ServiceNotFound,
     /// The credentials could not be read or were refused.
@@ -83,6 +88,7 @@ impl Reason {
             Reason::ChangingTier => "ChangingTier",
             Reason::AddingRegion => "AddingRegion",
             Reason::RemovingRegion => "RemovingRegion",
+            Reason::ChangingZones => "ChangingZones",
             Reason::WaitingForAzure => "WaitingForAzure",
             Reason::Retrying => "Retrying",
             Reason::Blocked => "Blocked",
@@ -92,6 +98,7 @@ impl Reason {
             Reason::AzureError => "AzureError",
             Reason::OperationFailed => "OperationFailed",
             Reason::AccessDenied => "AccessDenied",
+            Reason::ScopeLocked => "ScopeLocked",
             Reason::ServiceNotFound => "ServiceNotFound",
             Reason::CredentialsError => "CredentialsError",
             Reason::ServiceConflict => "ServiceConflict",

@@ -84,8 +84,19 @@ pub struct ApimCapacitySpec {
     }]))]
     pub regions: Vec<RegionCapacity>,
 
-    /// Consent for changes that reduce what the service can do (both default to false), and
-    /// which changes need a person's approval.
+    /// Whether the service is zone redundant (StandardV2 and PremiumV2 only). Azure fixes
+    /// this when the service is created and the operator never changes it: when set, it
+    /// must match the service, otherwise the resource is reported as blocked. Leave it out
+    /// to accept the service as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self == oldSelf",
+        "message": "zoneRedundant cannot change: Azure fixes it when the service is created"
+    }]))]
+    pub zone_redundant: Option<bool>,
+
+    /// Consent for changes that reduce what the service can do, take it down or change its
+    /// IP addresses (all default to false), and which changes need a person's approval.
     #[serde(default)]
     pub change_policy: ChangePolicy,
 
@@ -152,6 +163,11 @@ pub struct ServiceReference {
 /// One region of the service and its units.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "!has(self.zones) || size(self.zones) == 0 || self.units % size(self.zones) == 0",
+    "message": "with pinned zones the units must divide evenly across them: a multiple of 2 for 2 zones, of 3 for 3 zones",
+    "fieldPath": ".units"
+}]))]
 pub struct RegionCapacity {
     /// The Azure region, by name (`westeurope`) or display name (`West Europe`); case and
     /// spaces do not matter.
@@ -162,6 +178,26 @@ pub struct RegionCapacity {
     /// the tier table (`domain::limits`), so `kubectl explain` shows the current limits.
     #[schemars(transform = super::tier_rules::add_to_units)]
     pub units: u32,
+
+    /// The availability zones to pin this region to, from "1", "2" and "3" (Premium only),
+    /// for example `["1", "2"]`. With pinned zones the units must be a multiple of the
+    /// number of zones. Leave it out to keep the zones the region has (including Azure's
+    /// automatic placement); an empty list removes pinned zones. Changing the zones of a
+    /// region gives the service new public and private IP addresses and needs
+    /// `changePolicy.allowZoneChange`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 3), inner(length(max = 1)))]
+    #[schemars(extend("x-kubernetes-validations" = [
+        {
+            "rule": "self.all(z, z == '1' || z == '2' || z == '3')",
+            "message": "availability zones are named '1', '2' and '3'"
+        },
+        {
+            "rule": "self.all(z, self.exists_one(o, o == z))",
+            "message": "list each availability zone once"
+        }
+    ]))]
+    pub zones: Option<Vec<String>>,
 }
 
 /// Consent for destructive changes and the approvals changes need.
@@ -177,6 +213,17 @@ pub struct ChangePolicy {
     /// lists.
     #[serde(default)]
     pub allow_region_removal: bool,
+
+    /// Allow changing the availability zones of a region the service keeps, including
+    /// removing them before a Premium service moves to a tier without zones. Azure gives
+    /// the service new public and private IP addresses when its zones change.
+    #[serde(default)]
+    pub allow_zone_change: bool,
+
+    /// Allow changes that take the service down while they run: a tier change to or from
+    /// Developer (15 to 45 minutes or more without serving requests).
+    #[serde(default)]
+    pub allow_downtime: bool,
 
     /// Changes that must wait for a person's approval (the annotation
     /// `capacity.apim.dev/approve`) before they start. When absent, nothing waits.

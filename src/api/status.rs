@@ -124,6 +124,8 @@ pub enum Action {
     AddRegion,
     /// Remove a region.
     RemoveRegion,
+    /// Change the availability zones of a region (Azure gives the service new IP addresses).
+    ChangeZones,
 }
 
 /// One change of the plan.

@@ -38,7 +38,40 @@ pub fn rules() -> Vec<Value> {
     let mut rules = vec![multiple_regions_rule()];
     rules.extend(FIXED_LIMITS.iter().map(|(sku, max)| limit_rule(*sku, *max)));
     rules.push(schedule_limits_rule());
+    rules.push(pinned_zones_rule());
+    rules.push(zone_redundancy_rule());
     rules
+}
+
+fn tier_list(pred: fn(Sku) -> bool) -> (String, String) {
+    let tiers: Vec<Sku> = Sku::TARGETS.into_iter().filter(|s| pred(*s)).collect();
+    let list: Vec<String> = tiers.iter().map(|t| format!("'{t}'")).collect();
+    let names: Vec<&str> = tiers.iter().map(|t| t.as_str()).collect();
+    (list.join(", "), names.join(" and "))
+}
+
+/// Only the tiers with pinned zones may list `zones`.
+fn pinned_zones_rule() -> Value {
+    let (list, names) = tier_list(Sku::supports_pinned_zones);
+    json!({
+        "rule": format!(
+            "self.sku in [{list}] || self.regions.all(r, !has(r.zones) || size(r.zones) == 0)"
+        ),
+        "message": format!(
+            "only the {names} tier pins regions to availability zones: remove zones or use sku {names}"
+        ),
+        "fieldPath": ".regions",
+    })
+}
+
+/// Only the tiers with zone redundancy may set `zoneRedundant`.
+fn zone_redundancy_rule() -> Value {
+    let (list, names) = tier_list(Sku::supports_zone_redundancy);
+    json!({
+        "rule": format!("!has(self.zoneRedundant) || !self.zoneRedundant || self.sku in [{list}]"),
+        "message": format!("only the {names} tiers can be zone redundant"),
+        "fieldPath": ".zoneRedundant",
+    })
 }
 
 /// The units a schedule sets obey the same fixed limits as `regions`.
@@ -187,6 +220,8 @@ mod tests {
                 "the Basic tier allows at most 2 units",
                 "the Standard tier allows at most 4 units; use Premium for more",
                 "schedule units must respect the tier's limits: Developer exactly 1, Basic up to 2, Standard up to 4",
+                "only the Premium tier pins regions to availability zones: remove zones or use sku Premium",
+                "only the StandardV2 and PremiumV2 tiers can be zone redundant",
             ]
         );
     }

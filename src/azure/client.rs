@@ -12,8 +12,8 @@ use url::Url;
 
 use super::ApimApi;
 use super::config::ArmConfig;
-use super::error::{AzureError, AzureErrorBody, Call, RequestIds};
-use super::lro::{self, OperationHandle, PatchOutcome, PollOutcome, PollStyle};
+use super::error::{AzureError, Call, RequestIds};
+use super::lro::{self, OperationHandle, PatchOutcome, PollOutcome, PollReading};
 use super::model::{ServiceRef, ServiceResource};
 use super::patch::{CapacityPatch, build_patch_body};
 use super::ratelimit::{Access, RateLimiter};
@@ -22,6 +22,7 @@ use super::response::{
 };
 use super::tls::{HttpClientSettings, build_http_client};
 use super::token::{ArmCredential, TokenCache};
+use crate::domain::{AzureLimits, SubnetPrefix};
 
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
 const REQUEST_ID: &str = "x-ms-request-id";
@@ -114,7 +115,7 @@ impl ArmClient {
         &self.shared.http
     }
 
-    fn service_url(&self, service: &ServiceRef) -> Result<Url, AzureError> {
+    pub(super) fn service_url(&self, service: &ServiceRef) -> Result<Url, AzureError> {
         service.validate().map_err(AzureError::Config)?;
         let mut url = self.shared.config.base_url.clone();
         url.path_segments_mut()
@@ -137,7 +138,7 @@ impl ArmClient {
 
     /// Sends one logical call: rate limit, token, ids, one refresh after a 401, and retries
     /// of 429/5xx (and of connection errors and timeouts for reads) within the budget.
-    async fn send(
+    pub(super) async fn send(
         &self,
         call: Call,
         method: Method,
@@ -252,19 +253,14 @@ impl ArmClient {
     }
 
     fn handle_from(&self, answer: &Answer) -> Result<Option<OperationHandle>, AzureError> {
-        // An Azure-AsyncOperation URL equal to the Location URL (as in the 2024-05-01
-        // examples) keeps the Location semantics: 202 while running, then the resource.
-        let (url, style) = match (
-            header(&answer.headers, ASYNC_OPERATION),
-            header(&answer.headers, "location"),
-        ) {
-            (Some(url), Some(location)) if url == location => (url, PollStyle::Location),
-            (Some(url), _) => (url, PollStyle::AzureAsyncOperation),
-            (None, Some(url)) => (url, PollStyle::Location),
-            (None, None) => return Ok(None),
-        };
-        lro::validate_operation_url(&url, &self.shared.config.base_url)?;
-        Ok(Some(OperationHandle {
+        let status = header(&answer.headers, ASYNC_OPERATION);
+        let location = header(&answer.headers, "location");
+        let found = lro::operation_url(
+            status.as_deref(),
+            location.as_deref(),
+            &self.shared.config.base_url,
+        )?;
+        Ok(found.map(|(url, style)| OperationHandle {
             url,
             style,
             retry_after: self.poll_wait(&answer.headers),
@@ -331,56 +327,30 @@ impl ApimApi for ArmClient {
         }
     }
 
+    async fn get_subnet(&self, subnet_id: &str) -> Result<SubnetPrefix, AzureError> {
+        self.read_subnet(subnet_id).await
+    }
+
+    async fn get_skus(&self, service: &ServiceRef) -> Result<AzureLimits, AzureError> {
+        self.read_skus(service).await
+    }
+
     async fn poll_operation(&self, op: &OperationHandle) -> Result<PollOutcome, AzureError> {
         let url = lro::validate_operation_url(&op.url, &self.shared.config.base_url)?;
         let subscription = lro::subscription_of(&url).unwrap_or_default();
         let answer = self
             .send(Call::PollOperation, Method::GET, &url, &subscription, None)
             .await?;
-        let code = answer.status.as_u16();
-        let running = || PollOutcome::Running {
-            retry_after: self.poll_wait(&answer.headers),
-        };
-        if code == 202 {
-            return Ok(running());
-        }
-        if (200..300).contains(&code) {
-            if answer.body.iter().all(u8::is_ascii_whitespace) {
-                return match op.style {
-                    PollStyle::Location => Ok(PollOutcome::Succeeded(None)),
-                    PollStyle::AzureAsyncOperation => Err(malformed(
-                        Call::PollOperation,
-                        &answer,
-                        "the operation status is empty".into(),
-                    )),
-                };
+        match lro::read_poll_answer(op.style, answer.status.as_u16(), &answer.body) {
+            PollReading::Running => Ok(PollOutcome::Running {
+                retry_after: self.poll_wait(&answer.headers),
+            }),
+            PollReading::Ended(outcome) => Ok(outcome),
+            PollReading::Malformed(message) => {
+                Err(malformed(Call::PollOperation, &answer, message))
             }
-            let value: Value = serde_json::from_slice(&answer.body).map_err(|e| {
-                malformed(
-                    Call::PollOperation,
-                    &answer,
-                    format!("the body is not JSON: {e}"),
-                )
-            })?;
-            return match lro::operation_status(&value) {
-                Some(lro::OperationStatus::Running) => Ok(running()),
-                Some(lro::OperationStatus::Succeeded) => Ok(PollOutcome::Succeeded(None)),
-                Some(lro::OperationStatus::Failed(error)) => Ok(PollOutcome::Failed(error)),
-                Some(lro::OperationStatus::Canceled) => Ok(PollOutcome::Canceled),
-                None => ServiceResource::from_value(value)
-                    .map(|s| PollOutcome::Succeeded(Some(s)))
-                    .map_err(|e| parse_error(Call::PollOperation, &answer, e)),
-            };
+            PollReading::BadService(e) => Err(parse_error(Call::PollOperation, &answer, e)),
+            PollReading::ReadFailed => Err(failure(Call::PollOperation, &answer)),
         }
-        // A Location URL answers the operation's own failure with its 4xx; an
-        // Azure-AsyncOperation URL's errors only mean that reading the status failed.
-        if op.style == PollStyle::Location && matches!(code, 400 | 409 | 410 | 412 | 422) {
-            let error = AzureErrorBody::from_response(code, &answer.body);
-            if error.code.eq_ignore_ascii_case("OperationCanceled") {
-                return Ok(PollOutcome::Canceled);
-            }
-            return Ok(PollOutcome::Failed(error));
-        }
-        Err(failure(Call::PollOperation, &answer))
     }
 }

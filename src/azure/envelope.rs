@@ -80,6 +80,30 @@ impl AzureErrorBody {
         parsed_body
     }
 
+    /// A management lock forbids the change (`ScopeLocked`, here or in a nested error).
+    pub fn is_scope_locked(&self) -> bool {
+        self.any(&|e| e.code.eq_ignore_ascii_case("ScopeLocked"))
+    }
+
+    /// The subscription may not use availability zones in the region: `NotSupported` with
+    /// "... is not enabled for Availability Zone deployment ..." (here or nested).
+    pub fn is_zones_not_enabled(&self) -> bool {
+        self.any(&|e| {
+            e.code.eq_ignore_ascii_case("NotSupported")
+                && e.message
+                    .to_ascii_lowercase()
+                    .contains("not enabled for availability zone deployment")
+        })
+    }
+
+    /// Whether this error or one of its details (a few levels deep) matches.
+    fn any(&self, matches: &dyn Fn(&AzureErrorBody) -> bool) -> bool {
+        fn walk(e: &AzureErrorBody, matches: &dyn Fn(&AzureErrorBody) -> bool, depth: u8) -> bool {
+            matches(e) || (depth < 4 && e.details.iter().any(|d| walk(d, matches, depth + 1)))
+        }
+        walk(self, matches, 0)
+    }
+
     pub(crate) fn target_suffix(&self) -> String {
         self.target
             .as_deref()

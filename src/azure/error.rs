@@ -36,8 +36,14 @@ pub enum ErrorReason {
     Forbidden,
     /// ARM answered 404.
     NotFound,
-    /// ARM answered 409: another operation runs on the service, or a lock forbids changes.
+    /// ARM answered 409 other than `ScopeLocked`: another operation runs on the service.
     ServiceBusy,
+    /// ARM answered 409 `ScopeLocked`: a management lock on the service, its resource group
+    /// or subscription forbids the change; a person must remove it.
+    ScopeLocked,
+    /// ARM answered 400 `NotSupported`: the subscription is not enabled for availability
+    /// zones in the region.
+    AvailabilityZonesNotEnabled,
     /// ARM answered 429 and the retry budget ran out.
     Throttled,
     /// ARM answered 5xx and the retry budget ran out.
@@ -73,6 +79,8 @@ impl ErrorReason {
             Self::Forbidden => "Forbidden",
             Self::NotFound => "NotFound",
             Self::ServiceBusy => "ServiceBusy",
+            Self::ScopeLocked => "ScopeLocked",
+            Self::AvailabilityZonesNotEnabled => "AvailabilityZonesNotEnabled",
             Self::Throttled => "Throttled",
             Self::AzureServerError => "AzureServerError",
             Self::UnexpectedStatus => "UnexpectedStatus",
@@ -102,6 +110,10 @@ pub enum Call {
     PatchCapacity,
     /// GET of an operation URL.
     PollOperation,
+    /// GET of the subnet a region is injected into.
+    GetSubnet,
+    /// GET of the service's SKUs and their unit limits.
+    GetSkus,
 }
 
 impl Call {
@@ -110,6 +122,8 @@ impl Call {
             Call::GetService => "reading the service",
             Call::PatchCapacity => "the change",
             Call::PollOperation => "reading the operation status",
+            Call::GetSubnet => "reading the subnet",
+            Call::GetSkus => "reading the service's SKUs",
         }
     }
 }
@@ -172,9 +186,15 @@ pub enum AzureError {
     /// 404.
     #[error("Azure found nothing when {} ({}): {}", .0.call.noun(), .0.error.code, .0.error.message)]
     NotFound(Box<HttpFailure>),
-    /// 409: an operation runs on the service, or a lock forbids changes.
-    #[error("Azure refused {} because the service is busy or locked ({}): {}", .0.call.noun(), .0.error.code, .0.error.message)]
+    /// 409 other than `ScopeLocked`: an operation runs on the service.
+    #[error("Azure refused {} because the service is busy ({}): {}", .0.call.noun(), .0.error.code, .0.error.message)]
     Busy(Box<HttpFailure>),
+    /// 409 `ScopeLocked`: a management lock forbids the change.
+    #[error("a management lock forbids {} ({}): {}", .0.call.noun(), .0.error.code, .0.error.message)]
+    Locked(Box<HttpFailure>),
+    /// 400 `NotSupported` "... not enabled for Availability Zone deployment ...".
+    #[error("Azure refused {} because the subscription cannot use availability zones there ({}): {}", .0.call.noun(), .0.error.code, .0.error.message)]
+    ZonesNotEnabled(Box<HttpFailure>),
     /// 429 after the retry budget.
     #[error("Azure throttled {} ({}): {}", .0.call.noun(), .0.error.code, .0.error.message)]
     Throttled(Box<HttpFailure>),
@@ -228,6 +248,8 @@ impl AzureError {
             | E::SecretNotFound { .. }
             | E::SecretKeyMissing { .. }
             | E::Refused(_)
+            | E::Locked(_)
+            | E::ZonesNotEnabled(_)
             | E::Forbidden(_)
             | E::NotFound(_)
             | E::UnknownSku { .. }
@@ -267,6 +289,8 @@ impl AzureError {
             E::Forbidden(_) => R::Forbidden,
             E::NotFound(_) => R::NotFound,
             E::Busy(_) => R::ServiceBusy,
+            E::Locked(_) => R::ScopeLocked,
+            E::ZonesNotEnabled(_) => R::AvailabilityZonesNotEnabled,
             E::Throttled(_) => R::Throttled,
             E::ServerError(_) => R::AzureServerError,
             E::UnexpectedStatus(_) => R::UnexpectedStatus,
@@ -289,6 +313,8 @@ impl AzureError {
             | E::Forbidden(f)
             | E::NotFound(f)
             | E::Busy(f)
+            | E::Locked(f)
+            | E::ZonesNotEnabled(f)
             | E::Throttled(f)
             | E::ServerError(f)
             | E::UnexpectedStatus(f) => Some(f),
@@ -314,19 +340,29 @@ impl AzureError {
         }
     }
 
+    /// The call that failed, when the error is an HTTP answer from ARM. A 403 of
+    /// [`Call::GetSubnet`] means the identity lacks
+    /// `Microsoft.Network/virtualNetworks/subnets/read`: the subnet is then unknown, which is
+    /// worth a warning, not a stop.
+    pub fn call(&self) -> Option<Call> {
+        self.http_failure().map(|f| f.call)
+    }
+
     /// How long Azure asked to wait before trying again, when it said so.
     pub fn retry_after(&self) -> Option<Duration> {
         self.http_failure().and_then(|f| f.retry_after)
     }
 
-    /// Builds the error for an HTTP failure, by status.
+    /// Builds the error for an HTTP failure, by status and, for 400 and 409, Azure's code.
     pub(crate) fn from_http(failure: HttpFailure) -> Self {
         let failure = Box::new(failure);
         match failure.status {
+            400 if failure.error.is_zones_not_enabled() => Self::ZonesNotEnabled(failure),
             400 => Self::Refused(failure),
             401 => Self::Unauthorized(failure),
             403 => Self::Forbidden(failure),
             404 => Self::NotFound(failure),
+            409 if failure.error.is_scope_locked() => Self::Locked(failure),
             409 => Self::Busy(failure),
             429 => Self::Throttled(failure),
             500..=599 => Self::ServerError(failure),

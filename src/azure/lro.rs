@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::error::{AzureError, AzureErrorBody};
-use super::model::ServiceResource;
+use super::model::{ParseError, ServiceResource};
 
 /// The longest operation URL accepted.
 pub const MAX_OPERATION_URL_LEN: usize = 4096;
@@ -91,6 +91,93 @@ fn with_defaults(mut error: AzureErrorBody) -> AzureErrorBody {
         error.message = "Azure reported the operation as failed without details".to_string();
     }
     error
+}
+
+/// The URL to poll for an operation Azure started, from the answer's headers: the
+/// `Azure-AsyncOperation` status URL when present (read as a `Location` URL when both
+/// headers give the same URL, as the 2024-05-01 examples do), else `Location`. An
+/// `Azure-AsyncOperation` URL that is not acceptable (not a URL, another host, too long)
+/// falls back to `Location`, so a running operation can still be followed; `None` when
+/// neither header is there.
+pub(crate) fn operation_url(
+    async_operation: Option<&str>,
+    location: Option<&str>,
+    arm: &Url,
+) -> Result<Option<(String, PollStyle)>, AzureError> {
+    let checked =
+        |url: &str, style| validate_operation_url(url, arm).map(|_| (url.to_string(), style));
+    match (async_operation, location) {
+        (None, None) => Ok(None),
+        (Some(status), Some(location)) if status == location => {
+            checked(location, PollStyle::Location).map(Some)
+        }
+        (Some(status), location) => match (checked(status, PollStyle::AsyncOperation), location) {
+            (Ok(found), _) => Ok(Some(found)),
+            (Err(error), Some(location)) => {
+                tracing::warn!(%error, "the Azure-AsyncOperation URL is not usable; following Location");
+                checked(location, PollStyle::Location).map(Some)
+            }
+            (Err(error), None) => Err(error),
+        },
+        (None, Some(location)) => checked(location, PollStyle::Location).map(Some),
+    }
+}
+
+/// What one poll answer says, before the client adds request ids and the wait.
+#[derive(Debug)]
+pub(crate) enum PollReading {
+    /// Still running.
+    Running,
+    /// The operation ended: `Succeeded`, `Failed` or `Canceled` (never `Running`).
+    Ended(PollOutcome),
+    /// The answer is not one this kind of URL gives.
+    Malformed(String),
+    /// A body that is neither an operation status nor a service resource.
+    BadService(ParseError),
+    /// Reading the status failed (an HTTP error of the status URL, not of the operation).
+    ReadFailed,
+}
+
+/// Reads one poll answer. A `Location` URL answers 202 while running, then 2xx with the
+/// resource, a status body or nothing; its 400, 409, 410, 412 and 422 are the operation's
+/// own failure. An `Azure-AsyncOperation` URL answers 200 with `{"status": ...}` (202 is
+/// read as running); its errors only mean that reading the status failed.
+pub(crate) fn read_poll_answer(style: PollStyle, status: u16, body: &[u8]) -> PollReading {
+    if status == 202 {
+        return PollReading::Running;
+    }
+    if (200..300).contains(&status) {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return match style {
+                PollStyle::Location => PollReading::Ended(PollOutcome::Succeeded(None)),
+                PollStyle::AsyncOperation => {
+                    PollReading::Malformed("the operation status is empty".into())
+                }
+            };
+        }
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(e) => return PollReading::Malformed(format!("the body is not JSON: {e}")),
+        };
+        return match operation_status(&value) {
+            Some(OperationStatus::Running) => PollReading::Running,
+            Some(OperationStatus::Succeeded) => PollReading::Ended(PollOutcome::Succeeded(None)),
+            Some(OperationStatus::Failed(error)) => PollReading::Ended(PollOutcome::Failed(error)),
+            Some(OperationStatus::Canceled) => PollReading::Ended(PollOutcome::Canceled),
+            None => match ServiceResource::from_value(value) {
+                Ok(service) => PollReading::Ended(PollOutcome::Succeeded(Some(service))),
+                Err(e) => PollReading::BadService(e),
+            },
+        };
+    }
+    if style == PollStyle::Location && matches!(status, 400 | 409 | 410 | 412 | 422) {
+        let error = AzureErrorBody::from_response(status, body);
+        if error.code.eq_ignore_ascii_case("OperationCanceled") {
+            return PollReading::Ended(PollOutcome::Canceled);
+        }
+        return PollReading::Ended(PollOutcome::Failed(error));
+    }
+    PollReading::ReadFailed
 }
 
 /// Checks an operation URL before a bearer token is sent to it: absolute, at most 4 KB,

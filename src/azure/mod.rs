@@ -12,11 +12,14 @@ pub mod envelope;
 pub mod error;
 pub mod lro;
 pub mod model;
+pub mod network;
 pub mod patch;
 pub mod ratelimit;
+mod reads;
 mod response;
 pub mod retry;
 pub mod setup;
+pub mod skus;
 pub mod tls;
 mod token;
 
@@ -25,14 +28,19 @@ mod tests;
 
 use async_trait::async_trait;
 
+use crate::domain::{AzureLimits, SubnetPrefix};
+
 pub use client::{ArmClient, RequestObserver};
 pub use config::{ArmConfig, AzureCloud, CaBundle, DEFAULT_API_VERSION};
 pub use credentials::{
     CredentialFactory, CredentialOptions, CredentialSource, credential_from_secret,
 };
-pub use error::{AzureError, AzureErrorBody, ErrorKind, ErrorReason, HttpFailure, RequestIds};
+pub use error::{
+    AzureError, AzureErrorBody, Call, ErrorKind, ErrorReason, HttpFailure, RequestIds,
+};
 pub use lro::{OperationHandle, PatchOutcome, PollOutcome, PollStyle};
 pub use model::{ServiceRef, ServiceResource};
+pub use network::{NETWORK_API_VERSION, SubnetId};
 pub use patch::{CapacityPatch, build_patch_body};
 pub use ratelimit::{Rate, RateLimitConfig};
 pub use retry::{RetryAfterBounds, RetryConfig};
@@ -54,6 +62,17 @@ pub trait ApimApi: Send + Sync {
         current: &ServiceResource,
         target: &CapacityPatch,
     ) -> Result<PatchOutcome, AzureError>;
+
+    /// Reads the address prefix of the subnet with resource id `subnet_id` (one GET on
+    /// `Microsoft.Network`, api-version 2023-09-01). Errors are mapped like the other calls,
+    /// with [`Call::GetSubnet`]: a 403 ([`AzureError::Forbidden`]) means the identity lacks
+    /// `Microsoft.Network/virtualNetworks/subnets/read`, so the subnet is unknown (a
+    /// warning, not a stop). An id that is not a subnet id is [`AzureError::Malformed`].
+    async fn get_subnet(&self, subnet_id: &str) -> Result<SubnetPrefix, AzureError>;
+
+    /// Reads the maximum units Azure reports per SKU for the service (one GET of
+    /// `.../service/{name}/skus`), for [`crate::domain::UnitLimits::with_azure`].
+    async fn get_skus(&self, service: &ServiceRef) -> Result<AzureLimits, AzureError>;
 
     /// Polls an operation once; never waits for it to finish.
     async fn poll_operation(&self, op: &OperationHandle) -> Result<PollOutcome, AzureError>;

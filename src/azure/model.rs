@@ -6,7 +6,7 @@ use std::fmt;
 use serde_json::Value;
 
 pub use crate::domain::ServiceRef;
-use crate::domain::{LiveRegion, LiveService, Location, ProvisioningState, Sku};
+use crate::domain::{LiveRegion, LiveService, Location, ProvisioningState, Sku, VnetType};
 
 /// The service as ARM returned it.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +97,7 @@ impl ServiceResource {
             .map(|s| ProvisioningState::parse(&s))
             .unwrap_or_else(|| ProvisioningState::Other(String::new()));
         let target_provisioning_state = text(prop("targetProvisioningState"));
+        let zone_redundant = flag(prop("zoneRedundant"));
         let etag = text(raw.get("etag"));
         Ok(Self {
             live: LiveService {
@@ -105,6 +106,7 @@ impl ServiceResource {
                 regions,
                 provisioning_state,
                 target_provisioning_state,
+                zone_redundant,
             },
             etag,
             raw,
@@ -114,6 +116,42 @@ impl ServiceResource {
     /// The JSON as ARM sent it.
     pub fn raw(&self) -> &Value {
         &self.raw
+    }
+
+    /// `properties.virtualNetworkType`: whether and how the service is injected into a
+    /// virtual network (absent or unknown: not injected).
+    pub fn virtual_network_type(&self) -> VnetType {
+        text(self.property("virtualNetworkType"))
+            .map(|t| VnetType::parse(&t))
+            .unwrap_or_default()
+    }
+
+    /// The subnet each VNet-injected region uses: the primary's
+    /// `properties.virtualNetworkConfiguration.subnetResourceId` and the same field of each
+    /// additional location, for the regions that have one.
+    pub fn subnet_ids(&self) -> Vec<(Location, String)> {
+        let subnet = |entry: Option<&Value>| {
+            text(
+                entry
+                    .and_then(|e| e.get("virtualNetworkConfiguration"))
+                    .and_then(|c| c.get("subnetResourceId")),
+            )
+        };
+        let primary = self
+            .live
+            .primary()
+            .and_then(|p| subnet(self.raw.get("properties")).map(|id| (p.location.clone(), id)));
+        let additional = array(self.property("additionalLocations"))
+            .iter()
+            .filter_map(|entry| {
+                let location = Location::new(&text(entry.get("location"))?);
+                subnet(Some(entry)).map(|id| (location, id))
+            });
+        primary.into_iter().chain(additional).collect()
+    }
+
+    fn property(&self, name: &str) -> Option<&Value> {
+        self.raw.get("properties").and_then(|p| p.get(name))
     }
 
     /// The raw `additionalLocations` entry of a region, when the service runs there.
@@ -142,6 +180,15 @@ fn array(value: Option<&Value>) -> &[Value] {
     match value {
         Some(Value::Array(items)) => items,
         _ => &[],
+    }
+}
+
+/// A boolean, or its text; anything else is unknown.
+fn flag(value: Option<&Value>) -> Option<bool> {
+    match value? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

@@ -14,11 +14,27 @@ pub struct RegionUnits {
     pub units: u32,
 }
 
-/// The capacity a user asks for: a tier and the units of every region the service runs in.
+/// The availability zones a region is pinned to; an empty list means no pinned zones (Azure
+/// places the units itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionZones {
+    pub location: Location,
+    pub zones: Vec<String>,
+}
+
+/// The capacity a user asks for: a tier and the units of every region the service runs in,
+/// and optionally the zones of some regions and the v2 zone redundancy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredCapacity {
     pub sku: Sku,
     pub regions: Vec<RegionUnits>,
+    /// The zones of the regions whose zones the user sets; a region not listed keeps the
+    /// zones it has.
+    #[serde(default)]
+    pub zones: Vec<RegionZones>,
+    /// The v2 tiers' `zoneRedundant`, when the user states it (it cannot change in Azure).
+    #[serde(default)]
+    pub zone_redundant: Option<bool>,
 }
 
 /// Units per region as people read them, `westeurope=2,eastus=3`, in the order given: the
@@ -40,12 +56,43 @@ impl DesiredCapacity {
         units_summary(self.regions.iter().map(|r| (&r.location, r.units)))
     }
 
+    /// A wish for units only: zones and zone redundancy are left as they are.
+    pub fn units(sku: Sku, regions: Vec<RegionUnits>) -> Self {
+        DesiredCapacity {
+            sku,
+            regions,
+            zones: Vec::new(),
+            zone_redundant: None,
+        }
+    }
+
     pub fn units_in(&self, location: &Location) -> Option<u32> {
         self.regions
             .iter()
             .find(|r| &r.location == location)
             .map(|r| r.units)
     }
+
+    /// The zones the user sets for a region, when they set them.
+    pub fn zones_in(&self, location: &Location) -> Option<&[String]> {
+        self.zones
+            .iter()
+            .find(|z| &z.location == location)
+            .map(|z| z.zones.as_slice())
+    }
+}
+
+/// A zone list as a set: trimmed, sorted, without duplicates or empty names, so that
+/// `["2", "1"]` and `["1", "2"]` compare equal.
+pub fn zone_set(zones: &[String]) -> Vec<String> {
+    let mut set: Vec<String> = zones
+        .iter()
+        .map(|z| z.trim().to_string())
+        .filter(|z| !z.is_empty())
+        .collect();
+    set.sort();
+    set.dedup();
+    set
 }
 
 /// Azure's `provisioningState` of the service.
@@ -118,6 +165,9 @@ pub struct LiveService {
     pub provisioning_state: ProvisioningState,
     /// Non-empty while Azure runs an operation on the service.
     pub target_provisioning_state: Option<String>,
+    /// `properties.zoneRedundant` of the v2 tiers, when Azure reports it.
+    #[serde(default)]
+    pub zone_redundant: Option<bool>,
 }
 
 impl LiveService {

@@ -4,13 +4,16 @@
 pub mod capacity;
 pub mod limits;
 pub mod location;
+pub mod network;
 pub mod service;
 pub mod sku;
 
 pub use capacity::{
-    DesiredCapacity, LiveRegion, LiveService, ProvisioningState, RegionUnits, units_summary,
+    DesiredCapacity, LiveRegion, LiveService, ProvisioningState, RegionUnits, RegionZones,
+    units_summary, zone_set,
 };
-pub use limits::UnitLimits;
+pub use limits::{AzureLimits, LimitSource, UnitLimits};
 pub use location::Location;
+pub use network::{SubnetPrefix, VnetType};
 pub use service::{PollStyle, ServiceRef};
 pub use sku::{Generation, Sku};

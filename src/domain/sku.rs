@@ -101,6 +101,16 @@ impl Sku {
         self == Sku::Premium
     }
 
+    /// Only classic Premium pins its regions to availability zones, and can change them.
+    pub fn supports_pinned_zones(self) -> bool {
+        self == Sku::Premium
+    }
+
+    /// The v2 tiers whose `zoneRedundant` can be set (at creation only).
+    pub fn supports_zone_redundancy(self) -> bool {
+        matches!(self, Sku::StandardV2 | Sku::PremiumV2)
+    }
+
     /// Whether the unit count of this tier can change at all.
     pub fn is_scalable(self) -> bool {
         !matches!(self, Sku::Developer | Sku::Consumption)

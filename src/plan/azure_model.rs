@@ -1,36 +1,98 @@
 //! A small model of Azure's capacity rules and of the planner's rules, written
 //! independently of the planner, for the property tests.
 
-use crate::domain::{
-    DesiredCapacity, Generation, LiveRegion, LiveService, Location, RegionUnits, Sku, UnitLimits,
-};
+use std::collections::BTreeMap;
 
-use super::{BlockReason, Change, Policy};
+use crate::domain::{LiveRegion, LiveService, Location, RegionUnits, Sku, UnitLimits};
+
+use super::{Change, Target};
+
+/// The model's view of a capacity: tier, primary units, additional regions and the pinned
+/// zones of each region (sorted, no duplicates; regions without zones absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    pub sku: Sku,
+    pub primary_units: u32,
+    pub additional: Vec<RegionUnits>,
+    pub zones: BTreeMap<Location, Vec<String>>,
+}
+
+/// A zone list as the model compares it.
+pub fn as_set(zones: &[String]) -> Vec<String> {
+    let mut set: Vec<String> = zones.iter().map(|z| z.trim().to_string()).collect();
+    set.retain(|z| !z.is_empty());
+    set.sort();
+    set.dedup();
+    set
+}
+
+impl Model {
+    pub fn of_target(target: &Target) -> Model {
+        Model {
+            sku: target.sku,
+            primary_units: target.primary_units,
+            additional: target.additional.clone(),
+            zones: target
+                .zones
+                .iter()
+                .map(|z| (z.location.clone(), as_set(&z.zones)))
+                .filter(|(_, z)| !z.is_empty())
+                .collect(),
+        }
+    }
+
+    fn units(&self, primary: &Location) -> Vec<(Location, u32)> {
+        std::iter::once((primary.clone(), self.primary_units))
+            .chain(
+                self.additional
+                    .iter()
+                    .map(|r| (r.location.clone(), r.units)),
+            )
+            .collect()
+    }
+
+    fn total(&self) -> u64 {
+        u64::from(self.primary_units)
+            + self
+                .additional
+                .iter()
+                .map(|r| u64::from(r.units))
+                .sum::<u64>()
+    }
+}
 
 /// Azure's rules for a capacity, written independently of the planner.
 pub fn valid_state(
-    sku: Sku,
-    primary_units: u32,
-    additional: &[RegionUnits],
+    model: &Model,
+    primary: &Location,
     limits: &UnitLimits,
+    divide: bool,
 ) -> Result<(), String> {
+    let sku = model.sku;
     if matches!(sku, Sku::Consumption | Sku::Isolated) {
         return Err(format!("the operator never moves a service to {sku}"));
     }
-    if !additional.is_empty() && sku != Sku::Premium {
+    if !model.additional.is_empty() && sku != Sku::Premium {
         return Err(format!("{sku} with additional regions"));
     }
-    if sku == Sku::Developer && primary_units != 1 {
-        return Err(format!("Developer with {primary_units} units"));
+    if sku == Sku::Developer && model.primary_units != 1 {
+        return Err(format!("Developer with {} units", model.primary_units));
     }
     let max = limits.max_units(sku);
-    for units in std::iter::once(primary_units).chain(additional.iter().map(|r| r.units)) {
+    for (location, units) in model.units(primary) {
         if units == 0 || units > max {
             return Err(format!("{units} units on {sku} (limit {max})"));
         }
+        let zones = model.zones.get(&location).map_or(0, Vec::len) as u32;
+        if zones > 0 && sku != Sku::Premium {
+            return Err(format!("zones on {sku}"));
+        }
+        if divide && zones > 0 && units % zones != 0 {
+            return Err(format!("{units} units across {zones} zones in {location}"));
+        }
     }
-    for (i, region) in additional.iter().enumerate() {
-        if additional[..i]
+    for (i, region) in model.additional.iter().enumerate() {
+        if model.additional[..i]
             .iter()
             .any(|r| r.location == region.location)
         {
@@ -40,8 +102,61 @@ pub fn valid_state(
     Ok(())
 }
 
-/// The model's view of a capacity: tier, primary units, additional regions.
-pub type Model = (Sku, u32, Vec<RegionUnits>);
+/// Azure's June 2026 guardrail, as a fraction: more than 15 units may lose at most a
+/// quarter in one operation.
+fn cut_ok(before: u64, after: u64) -> bool {
+    after >= before || before <= 15 || (before - after) as f64 / before as f64 <= 0.25
+}
+
+/// The guardrail read per region (regions in both) and on the service's total.
+pub fn scale_in_ok(primary: &Location, before: &Model, after: &Model) -> Result<(), String> {
+    let old: BTreeMap<Location, u32> = before.units(primary).into_iter().collect();
+    for (location, units) in after.units(primary) {
+        if let Some(was) = old.get(&location)
+            && !cut_ok((*was).into(), units.into())
+        {
+            return Err(format!("{location} cut from {was} to {units}"));
+        }
+    }
+    if !cut_ok(before.total(), after.total()) {
+        return Err(format!(
+            "total cut from {} to {}",
+            before.total(),
+            after.total()
+        ));
+    }
+    Ok(())
+}
+
+/// The fewest operations that take one count of units from `from` to `to` when every count
+/// on the way is a multiple of `multiple` (breadth-first over the counts).
+pub fn fewest_cuts(from: u32, to: u32, multiple: u32) -> usize {
+    if from == to {
+        return 0;
+    }
+    let multiple = multiple.max(1);
+    let mut seen = vec![false; from.max(to) as usize + 1];
+    let mut frontier = vec![from];
+    for depth in 1..=from as usize + 1 {
+        let mut next = Vec::new();
+        for units in frontier {
+            for after in 1..=from.max(to) {
+                if after % multiple != 0 && after != to || !cut_ok(units.into(), after.into()) {
+                    continue;
+                }
+                if after == to {
+                    return depth;
+                }
+                if !seen[after as usize] && after < units {
+                    seen[after as usize] = true;
+                    next.push(after);
+                }
+            }
+        }
+        frontier = next;
+    }
+    usize::MAX
+}
 
 pub fn units_in(regions: &[RegionUnits], location: &Location) -> Option<u32> {
     regions
@@ -53,14 +168,17 @@ pub fn units_in(regions: &[RegionUnits], location: &Location) -> Option<u32> {
 /// The changes between two capacities, in a canonical order, computed independently.
 pub fn changes_between(primary: &Location, from: &Model, to: &Model) -> Vec<String> {
     let mut changes = Vec::new();
-    if from.0 != to.0 {
-        changes.push(format!("tier {} {}", from.0, to.0));
+    if from.sku != to.sku {
+        changes.push(format!("tier {} {}", from.sku, to.sku));
     }
-    if from.1 != to.1 {
-        changes.push(format!("scale {primary} {} {}", from.1, to.1));
+    if from.primary_units != to.primary_units {
+        changes.push(format!(
+            "scale {primary} {} {}",
+            from.primary_units, to.primary_units
+        ));
     }
-    for r in &from.2 {
-        match units_in(&to.2, &r.location) {
+    for r in &from.additional {
+        match units_in(&to.additional, &r.location) {
             None => changes.push(format!("remove {} {}", r.location, r.units)),
             Some(u) if u != r.units => {
                 changes.push(format!("scale {} {} {}", r.location, r.units, u))
@@ -68,9 +186,20 @@ pub fn changes_between(primary: &Location, from: &Model, to: &Model) -> Vec<Stri
             Some(_) => {}
         }
     }
-    for r in &to.2 {
-        if units_in(&from.2, &r.location).is_none() {
+    for r in &to.additional {
+        if units_in(&from.additional, &r.location).is_none() {
             changes.push(format!("add {} {}", r.location, r.units));
+        }
+    }
+    let present = |m: &Model, l: &Location| l == primary || units_in(&m.additional, l).is_some();
+    let none = Vec::new();
+    for (location, _) in to.units(primary) {
+        let (was, is) = (
+            from.zones.get(&location).unwrap_or(&none),
+            to.zones.get(&location).unwrap_or(&none),
+        );
+        if present(from, &location) && was != is {
+            changes.push(format!("zones {location} {was:?} {is:?}"));
         }
     }
     changes.sort();
@@ -85,6 +214,9 @@ pub fn canonical(changes: &[Change]) -> Vec<String> {
             Change::Scale { location, from, to } => format!("scale {location} {from} {to}"),
             Change::AddRegion { location, units } => format!("add {location} {units}"),
             Change::RemoveRegion { location, units } => format!("remove {location} {units}"),
+            Change::ChangeZones { location, from, to } => {
+                format!("zones {location} {from:?} {to:?}")
+            }
         })
         .collect();
     out.sort();
@@ -97,80 +229,23 @@ pub fn primary_of(live: &LiveService) -> &LiveRegion {
 
 pub fn live_model(live: &LiveService) -> Model {
     let primary = primary_of(live);
-    let additional = live
-        .regions
-        .iter()
-        .filter(|r| !r.primary)
-        .map(|r| RegionUnits {
-            location: r.location.clone(),
-            units: r.units,
-        })
-        .collect();
-    (live.sku, primary.units, additional)
-}
-
-pub fn same_capacity(desired: &DesiredCapacity, live: &LiveService) -> bool {
-    desired.sku == live.sku
-        && desired.regions.len() == live.regions.len()
-        && live
+    Model {
+        sku: live.sku,
+        primary_units: primary.units,
+        additional: live
             .regions
             .iter()
-            .all(|r| desired.units_in(&r.location) == Some(r.units))
-}
-
-/// Every rule the wish breaks, in the order the planner checks them.
-pub fn violated(
-    desired: &DesiredCapacity,
-    live: &LiveService,
-    policy: &Policy,
-) -> Vec<BlockReason> {
-    let mut rules = Vec::new();
-    let fixed = |s: Sku| s.generation() == Generation::Fixed;
-    if fixed(live.sku) || fixed(desired.sku) {
-        rules.push(BlockReason::UnmanageableTier);
-    }
-    if live.sku != desired.sku && live.sku.generation() != desired.sku.generation() {
-        rules.push(BlockReason::UnsupportedTierChange);
-    }
-    let primary = primary_of(live);
-    if desired.units_in(&primary.location).is_none() {
-        rules.push(BlockReason::PrimaryRegionMissing);
-    }
-    if desired.regions.len() > 1 && desired.sku != Sku::Premium {
-        rules.push(BlockReason::MultipleRegionsNeedPremium);
-    }
-    let twice = desired.regions.iter().enumerate().any(|(i, r)| {
-        desired.regions[..i]
+            .filter(|r| !r.primary)
+            .map(|r| RegionUnits {
+                location: r.location.clone(),
+                units: r.units,
+            })
+            .collect(),
+        zones: live
+            .regions
             .iter()
-            .any(|o| o.location == r.location)
-    });
-    let bad_units = desired
-        .regions
-        .iter()
-        .any(|r| r.units == 0 || (desired.sku == Sku::Developer && r.units != 1));
-    if twice || bad_units {
-        rules.push(BlockReason::InvalidUnits);
+            .map(|r| (r.location.clone(), as_set(&r.zones)))
+            .filter(|(_, z)| !z.is_empty())
+            .collect(),
     }
-    let max = policy.limits.max_units(desired.sku);
-    if desired.regions.iter().any(|r| r.units > max) {
-        rules.push(BlockReason::UnitLimitExceeded);
-    }
-    if desired.sku.rank() < live.sku.rank() && !policy.allow_tier_downgrade {
-        rules.push(BlockReason::TierDowngradeNotAllowed);
-    }
-    let removes = live
-        .regions
-        .iter()
-        .any(|r| !r.primary && desired.units_in(&r.location).is_none());
-    if removes && !policy.allow_region_removal {
-        rules.push(BlockReason::RegionRemovalNotAllowed);
-    }
-    let uneven = desired.regions.iter().any(|r| {
-        live.region(&r.location)
-            .is_some_and(|l| !l.zones.is_empty() && r.units % l.zones.len() as u32 != 0)
-    });
-    if policy.zones_must_divide_units && desired.sku == Sku::Premium && uneven {
-        rules.push(BlockReason::ZonesDoNotDivideUnits);
-    }
-    rules
 }

@@ -1,6 +1,6 @@
 //! Table-driven tests of the rules that block a plan and of the messages people read.
 
-use crate::domain::{Sku::*, UnitLimits};
+use crate::domain::Sku::*;
 
 use super::test_support::*;
 use super::{BlockReason, Blocked, Plan, Policy, plan};
@@ -197,41 +197,6 @@ fn invalid_units_are_blocked() {
 }
 
 #[test]
-fn limit_from_table_is_enforced_and_overridable() {
-    let want = desired(Premium, &[("westeurope", 2), ("eastus", 35)]);
-    let have = live(Premium, &[("westeurope", 2), ("eastus", 30)]);
-    assert_eq!(
-        plan(&want, &have, &Policy::default(), now()),
-        blocked(
-            BlockReason::UnitLimitExceeded,
-            "eastus asks for 35 units but Premium allows at most 31 units per region; if Azure \
-             support raised your limit, raise it in the operator configuration (unit limit \
-             overrides, e.g. Premium=35)."
-        )
-    );
-    let raised = Policy {
-        limits: UnitLimits::default()
-            .with_overrides("Premium=40")
-            .expect("valid override"),
-        ..Policy::default()
-    };
-    assert_eq!(
-        plan(&want, &have, &raised, now()),
-        steps(vec![step(
-            vec![scale("eastus", 30, 35)],
-            target(Premium, 2, &[("eastus", 35)])
-        )])
-    );
-    let standard = plan(
-        &desired(Standard, &[("westeurope", 5)]),
-        &live(Standard, &[("westeurope", 4)]),
-        &raised,
-        now(),
-    );
-    assert_eq!(reason(&standard), Some(BlockReason::UnitLimitExceeded));
-}
-
-#[test]
 fn zones_must_divide_units() {
     let have = live_zoned(Premium, &[("westeurope", 3, 3), ("eastus", 2, 2)]);
     let uneven = desired(Premium, &[("westeurope", 4), ("eastus", 2)]);
@@ -244,11 +209,12 @@ fn zones_must_divide_units() {
         )
     );
     let even = desired(Premium, &[("westeurope", 6), ("eastus", 4)]);
+    let pinned: &[(&str, &[&str])] = &[("westeurope", &["1", "2", "3"]), ("eastus", &["1", "2"])];
     assert_eq!(
         plan(&even, &have, &Policy::default(), now()),
         steps(vec![step(
             vec![scale("westeurope", 3, 6), scale("eastus", 2, 4)],
-            target(Premium, 6, &[("eastus", 4)])
+            zoned(target(Premium, 6, &[("eastus", 4)]), pinned)
         )])
     );
     let relaxed = Policy {
@@ -259,7 +225,7 @@ fn zones_must_divide_units() {
         plan(&uneven, &have, &relaxed, now()),
         steps(vec![step(
             vec![scale("westeurope", 3, 4)],
-            target(Premium, 4, &[("eastus", 2)])
+            zoned(target(Premium, 4, &[("eastus", 2)]), pinned)
         )])
     );
 }
@@ -316,6 +282,44 @@ fn first_failing_rule_wins() {
             live_zoned(Premium, &[("westeurope", 2, 2), ("eastus", 1, 0)]),
             BlockReason::RegionRemovalNotAllowed,
         ),
+        // The limit before zone names.
+        (
+            desired_zoned(Premium, &[("westeurope", 40)], &[("westeurope", &["4"])]),
+            live(Premium, &[("westeurope", 1)]),
+            BlockReason::UnitLimitExceeded,
+        ),
+        // Zone names before the downgrade.
+        (
+            desired_zoned(Standard, &[("westeurope", 1)], &[("westeurope", &["1"])]),
+            live(Premium, &[("westeurope", 1)]),
+            BlockReason::InvalidZones,
+        ),
+        // The downgrade before the downtime.
+        (
+            desired(Developer, &[("westeurope", 1)]),
+            live(Standard, &[("westeurope", 1)]),
+            BlockReason::TierDowngradeNotAllowed,
+        ),
+        // The downtime before the zone change.
+        (
+            desired_zoned(
+                Premium,
+                &[("westeurope", 2)],
+                &[("westeurope", &["1", "2"])],
+            ),
+            live(Developer, &[("westeurope", 1)]),
+            BlockReason::DowntimeNotAllowed,
+        ),
+        // The zone change before the zones' multiple.
+        (
+            desired_zoned(
+                Premium,
+                &[("westeurope", 4)],
+                &[("westeurope", &["1", "2", "3"])],
+            ),
+            live(Premium, &[("westeurope", 2)]),
+            BlockReason::ZoneChangeNotAllowed,
+        ),
     ];
     for (want, have, expected) in cases {
         assert_eq!(
@@ -347,7 +351,29 @@ fn block_reasons_have_pascal_case_names() {
         (BlockReason::UnitLimitExceeded, "UnitLimitExceeded"),
         (BlockReason::ZonesDoNotDivideUnits, "ZonesDoNotDivideUnits"),
         (BlockReason::InvalidUnits, "InvalidUnits"),
+        (BlockReason::InvalidZones, "InvalidZones"),
+        (
+            BlockReason::ZoneRedundancyImmutable,
+            "ZoneRedundancyImmutable",
+        ),
+        (BlockReason::ZoneChangeNotAllowed, "ZoneChangeNotAllowed"),
+        (BlockReason::DowntimeNotAllowed, "DowntimeNotAllowed"),
+        (BlockReason::SubnetTooSmall, "SubnetTooSmall"),
     ];
+    let consents: Vec<&str> = all
+        .iter()
+        .filter(|(reason, _)| reason.is_consent())
+        .map(|(_, name)| *name)
+        .collect();
+    assert_eq!(
+        consents,
+        [
+            "TierDowngradeNotAllowed",
+            "RegionRemovalNotAllowed",
+            "ZoneChangeNotAllowed",
+            "DowntimeNotAllowed"
+        ]
+    );
     for (reason, name) in all {
         assert_eq!(reason.as_str(), name);
         assert_eq!(reason.to_string(), name);

@@ -27,6 +27,15 @@ impl Change {
                 format!("Add region {location} with {n} {}", units(*n))
             }
             Change::RemoveRegion { location, .. } => format!("Remove region {location}"),
+            Change::ChangeZones { location, from, to } => match (from.is_empty(), to.is_empty()) {
+                (true, _) => format!("Pin {location} to zones {}", to.join(", ")),
+                (false, true) => format!("Unpin {location} from zones {}", from.join(", ")),
+                (false, false) => format!(
+                    "Move {location} from zones {} to zones {}",
+                    from.join(", "),
+                    to.join(", ")
+                ),
+            },
         }
     }
 }
@@ -112,6 +121,11 @@ impl BlockReason {
             BlockReason::UnitLimitExceeded => "UnitLimitExceeded",
             BlockReason::ZonesDoNotDivideUnits => "ZonesDoNotDivideUnits",
             BlockReason::InvalidUnits => "InvalidUnits",
+            BlockReason::InvalidZones => "InvalidZones",
+            BlockReason::ZoneRedundancyImmutable => "ZoneRedundancyImmutable",
+            BlockReason::ZoneChangeNotAllowed => "ZoneChangeNotAllowed",
+            BlockReason::DowntimeNotAllowed => "DowntimeNotAllowed",
+            BlockReason::SubnetTooSmall => "SubnetTooSmall",
         }
     }
 }
@@ -136,6 +150,7 @@ impl StepKind {
             StepKind::ChangeTier => "ChangeTier",
             StepKind::AddRegion => "AddRegion",
             StepKind::RemoveRegion => "RemoveRegion",
+            StepKind::ChangeZones => "ChangeZones",
         }
     }
 }

@@ -3,33 +3,57 @@
 //! refuses, or the reason nothing may be done.
 //!
 //! [`plan`] is a pure function: no I/O, no clock reads (`now` is passed in), no async.
-//! The module `rules` holds what blocks a change (first failing rule wins), `order` the step
-//! order (tier up before adding regions, regions removed before the tier goes down),
-//! `durations` the expected duration of each kind of step and `describe` the short texts
-//! people read.
+//! The modules `rules`, `zone_rules` and `subnet` hold what blocks a change (first failing
+//! rule wins), `order` the step order (tier up before adding regions, regions and zones
+//! removed before the tier goes down, zone changes in steps of their own), `scale_in`
+//! Azure's 25 % scale-in guardrail and how big cuts are split, `durations` the expected
+//! duration of each kind of step and `describe` the short texts people read.
 
 mod describe;
 mod durations;
 mod order;
 mod rules;
+mod scale_in;
+mod step;
+mod subnet;
+mod zone_rules;
 
+#[cfg(test)]
+mod arbitrary;
 #[cfg(test)]
 mod azure_model;
 #[cfg(test)]
 mod blocking_tests;
 #[cfg(test)]
+mod describe_tests;
+#[cfg(test)]
+mod facts_tests;
+#[cfg(test)]
+mod planner_model;
+#[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod split_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zone_tests;
+
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{DesiredCapacity, LiveService, Location, RegionUnits, Sku, UnitLimits};
+use crate::domain::{
+    DesiredCapacity, LiveService, Location, RegionUnits, RegionZones, Sku, UnitLimits,
+};
 
 pub use durations::{DEFAULT_EXPECTED, DEFAULT_UPPER_BOUND, DurationEstimates, SAMPLES_KEPT};
+pub use scale_in::{GUARDED_ABOVE, cut_allowed};
+pub use step::{Change, Step, StepKind, Target};
+pub use subnet::{SubnetFacts, max_units_in_subnet, smallest_prefix_for, subnet_fits};
 
 /// What the user has consented to and the limits the planner enforces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,17 +62,28 @@ pub struct Policy {
     pub allow_tier_downgrade: bool,
     /// Additional regions the user no longer lists may be removed.
     pub allow_region_removal: bool,
-    /// Maximum units per region for each tier (built-in table plus operator overrides).
+    /// Maximum units per region for each tier (built-in table, what Azure reports for the
+    /// service, operator overrides).
     pub limits: UnitLimits,
     /// In a Premium region pinned to availability zones, the units must be a multiple of the
     /// number of zones (Azure's rule for manually chosen zones). Default `true`.
     pub zones_must_divide_units: bool,
     /// How long each kind of step is expected to take.
     pub durations: DurationEstimates,
+    /// A tier change to or from Developer, which takes the service down, may be planned.
+    pub allow_downtime: bool,
+    /// The availability zones of a region that stays may change (Azure then gives the
+    /// service new public and private IP addresses), including removing them before a
+    /// Premium service moves to a tier without zones.
+    pub allow_zone_change: bool,
+    /// The subnets of the VNet-injected regions whose address prefix is known. A region not
+    /// listed is not checked (not injected, or its subnet could not be read).
+    pub subnets: BTreeMap<Location, SubnetFacts>,
 }
 
 impl Default for Policy {
-    /// No consent for destructive changes, Azure's documented limits, zones enforced.
+    /// No consent for destructive changes, Azure's documented limits, zones enforced, no
+    /// subnet known.
     fn default() -> Self {
         Policy {
             allow_tier_downgrade: false,
@@ -56,6 +91,9 @@ impl Default for Policy {
             limits: UnitLimits::default(),
             zones_must_divide_units: true,
             durations: DurationEstimates::default(),
+            allow_downtime: false,
+            allow_zone_change: false,
+            subnets: BTreeMap::new(),
         }
     }
 }
@@ -112,101 +150,33 @@ pub enum BlockReason {
     /// A region with 0 units, a Developer region with other than 1 unit, or a region
     /// listed twice.
     InvalidUnits,
+    /// Zone names other than "1", "2", "3" or listed twice, zones on a tier other than
+    /// Premium, or zone redundancy on a tier without it.
+    InvalidZones,
+    /// The v2 `zoneRedundant` asked for differs from the service's, which Azure fixes at
+    /// creation.
+    ZoneRedundancyImmutable,
+    /// The zones of a region would change (new IP addresses) without
+    /// `spec.changePolicy.allowZoneChange`.
+    ZoneChangeNotAllowed,
+    /// A tier change to or from Developer (the service goes down) without
+    /// `spec.changePolicy.allowDowntime`.
+    DowntimeNotAllowed,
+    /// The subnet of a VNet-injected region has too few addresses for the units asked for.
+    SubnetTooSmall,
 }
 
-/// One Azure operation (one PATCH) and the complete capacity after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
-    /// What this step changes, tier change first, then removals, additions and scaling.
-    pub changes: Vec<Change>,
-    /// The complete capacity after this step: what the PATCH sends.
-    pub target: Target,
-}
-
-/// The complete capacity of a service: the tier, the primary region's units and every
-/// additional region (the whole `additionalLocations` list).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    /// The tier (`sku.name`).
-    pub sku: Sku,
-    /// The primary region's units (`sku.capacity`).
-    pub primary_units: u32,
-    /// Every additional region with its units, in the order sent to Azure.
-    pub additional: Vec<RegionUnits>,
-}
-
-/// One change within a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Change {
-    /// The service moves to another tier.
-    ChangeTier {
-        /// The tier before the step.
-        from: Sku,
-        /// The tier after the step.
-        to: Sku,
-    },
-    /// The units of a region that stays change.
-    Scale {
-        /// The region.
-        location: Location,
-        /// Units before the step.
-        from: u32,
-        /// Units after the step.
-        to: u32,
-    },
-    /// An additional region is added.
-    AddRegion {
-        /// The new region.
-        location: Location,
-        /// Its units.
-        units: u32,
-    },
-    /// An additional region is removed.
-    RemoveRegion {
-        /// The region removed.
-        location: Location,
-        /// The units it had.
-        units: u32,
-    },
-}
-
-/// The kind of a step, named after its dominant change: ChangeTier > RemoveRegion >
-/// AddRegion > Scale. Durations are estimated per kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum StepKind {
-    /// Only unit changes.
-    Scale,
-    /// The tier changes (possibly with unit changes).
-    ChangeTier,
-    /// At least one region is added (and none removed, no tier change).
-    AddRegion,
-    /// At least one region is removed (no tier change).
-    RemoveRegion,
-}
-
-impl StepKind {
-    /// Every kind, in declaration order.
-    pub const ALL: [StepKind; 4] = [
-        StepKind::Scale,
-        StepKind::ChangeTier,
-        StepKind::AddRegion,
-        StepKind::RemoveRegion,
-    ];
-}
-
-impl Step {
-    /// The dominant change of this step: ChangeTier > RemoveRegion > AddRegion > Scale.
-    pub fn kind(&self) -> StepKind {
-        let has = |pred: fn(&Change) -> bool| self.changes.iter().any(pred);
-        if has(|c| matches!(c, Change::ChangeTier { .. })) {
-            StepKind::ChangeTier
-        } else if has(|c| matches!(c, Change::RemoveRegion { .. })) {
-            StepKind::RemoveRegion
-        } else if has(|c| matches!(c, Change::AddRegion { .. })) {
-            StepKind::AddRegion
-        } else {
-            StepKind::Scale
-        }
+impl BlockReason {
+    /// Whether the block is a missing consent in `spec.changePolicy` (condition reason
+    /// `NotConsented`) rather than something Azure does not allow (`Blocked`).
+    pub fn is_consent(&self) -> bool {
+        matches!(
+            self,
+            BlockReason::TierDowngradeNotAllowed
+                | BlockReason::RegionRemovalNotAllowed
+                | BlockReason::ZoneChangeNotAllowed
+                | BlockReason::DowntimeNotAllowed
+        )
     }
 }
 
@@ -226,13 +196,13 @@ pub fn plan(
         Ok(state) => state,
         Err(blocked) => return Plan::Blocked(blocked),
     };
-    if rules::in_sync(desired, &current) {
+    if rules::in_sync(desired, &current, live) {
         return Plan::InSync;
     }
     if let Err(blocked) = rules::check(desired, &current, live, policy) {
         return Plan::Blocked(blocked);
     }
-    let steps = order::steps(&current, desired);
+    let steps = order::steps(&current, desired, policy);
     let total = steps
         .iter()
         .map(|step| policy.durations.expected(step.kind()))
@@ -250,14 +220,47 @@ struct State {
     sku: Sku,
     primary: RegionUnits,
     additional: Vec<RegionUnits>,
+    /// The pinned zones (as sets, see [`crate::domain::zone_set`]) of the regions that have
+    /// any; a region not listed has none.
+    zones: BTreeMap<Location, Vec<String>>,
 }
 
 impl State {
+    /// Every region, the primary first.
+    fn regions(&self) -> impl Iterator<Item = &RegionUnits> {
+        std::iter::once(&self.primary).chain(self.additional.iter())
+    }
+
+    fn units_of(&self, location: &Location) -> Option<u32> {
+        self.regions()
+            .find(|r| &r.location == location)
+            .map(|r| r.units)
+    }
+
+    fn zones_of(&self, location: &Location) -> &[String] {
+        self.zones.get(location).map_or(&[], Vec::as_slice)
+    }
+
+    /// The units of every region together, as the service-wide reading of Azure's scale-in
+    /// rule counts them.
+    fn total(&self) -> u64 {
+        self.regions().map(|r| u64::from(r.units)).sum()
+    }
+
     fn target(&self) -> Target {
         Target {
             sku: self.sku,
             primary_units: self.primary.units,
             additional: self.additional.clone(),
+            zones: self
+                .regions()
+                .filter_map(|r| {
+                    self.zones.get(&r.location).map(|zones| RegionZones {
+                        location: r.location.clone(),
+                        zones: zones.clone(),
+                    })
+                })
+                .collect(),
         }
     }
 }

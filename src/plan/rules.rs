@@ -1,8 +1,15 @@
 //! The rules checked before any step is planned. Each check is a small pure function; the
-//! first one that fails decides the [`Blocked`] outcome.
+//! first one that fails decides the [`Blocked`] outcome. The zone rules are in
+//! `zone_rules`, the subnet's in `subnet`.
 
-use crate::domain::{DesiredCapacity, Generation, LiveService, RegionUnits, Sku};
+use crate::domain::{
+    DesiredCapacity, Generation, LimitSource, LiveService, RegionUnits, Sku, zone_set,
+};
 
+use super::subnet::{addresses_needed, region_fits};
+use super::zone_rules::{
+    goal_zones, valid_zones, zone_change_consented, zone_redundancy_fixed, zones_divide_units,
+};
 use super::{BlockReason, Blocked, Policy, State};
 
 fn blocked(reason: BlockReason, message: String) -> Blocked {
@@ -33,6 +40,12 @@ pub(super) fn live_state(live: &LiveService) -> Result<State, Blocked> {
             units: r.units,
         })
         .collect();
+    let zones = live
+        .regions
+        .iter()
+        .map(|r| (r.location.clone(), zone_set(&r.zones)))
+        .filter(|(_, zones)| !zones.is_empty())
+        .collect();
     Ok(State {
         sku: live.sku,
         primary: RegionUnits {
@@ -40,18 +53,24 @@ pub(super) fn live_state(live: &LiveService) -> Result<State, Blocked> {
             units: primary.units,
         },
         additional,
+        zones,
     })
 }
 
-/// Same tier, same set of regions, same units in each.
-pub(super) fn in_sync(desired: &DesiredCapacity, current: &State) -> bool {
-    let live_regions: Vec<&RegionUnits> = std::iter::once(&current.primary)
-        .chain(current.additional.iter())
-        .collect();
+/// Same tier, same set of regions, same units and zones in each, and no zone redundancy
+/// asked for that the service does not have.
+pub(super) fn in_sync(desired: &DesiredCapacity, current: &State, live: &LiveService) -> bool {
+    let live_regions: Vec<&RegionUnits> = current.regions().collect();
+    let redundancy_differs = matches!(
+        (desired.zone_redundant, live.zone_redundant),
+        (Some(want), Some(have)) if want != have
+    );
     desired.sku == current.sku
         && desired.regions.len() == live_regions.len()
         && live_regions.iter().all(|r| desired.regions.contains(r))
         && desired.regions.iter().all(|r| live_regions.contains(&r))
+        && goal_zones(desired, current) == current.zones
+        && !redundancy_differs
 }
 
 /// Checks every rule in order; the first failing rule wins.
@@ -67,9 +86,14 @@ pub(super) fn check(
     multiple_regions_need_premium(desired)?;
     valid_units(desired)?;
     within_limits(desired, policy)?;
+    valid_zones(desired)?;
+    zone_redundancy_fixed(desired, live)?;
     downgrade_consented(current.sku, desired.sku, policy)?;
     removal_consented(desired, current, policy)?;
-    zones_divide_units(desired, live, policy)
+    downtime_consented(current.sku, desired.sku, policy)?;
+    zone_change_consented(desired, current, policy)?;
+    zones_divide_units(desired, current, policy)?;
+    subnet_room(desired, current, policy)
 }
 
 fn is_unmanageable(sku: Sku) -> bool {
@@ -202,19 +226,30 @@ fn valid_units(desired: &DesiredCapacity) -> Result<(), Blocked> {
 }
 
 fn within_limits(desired: &DesiredCapacity, policy: &Policy) -> Result<(), Blocked> {
-    let limit = policy.limits.max_units(desired.sku);
-    match desired.regions.iter().find(|r| r.units > limit) {
-        None => Ok(()),
-        Some(region) => Err(blocked(
-            BlockReason::UnitLimitExceeded,
-            format!(
-                "{} asks for {} units but {} allows at most {limit} units per region; if Azure \
-                 support raised your limit, raise it in the operator configuration \
-                 (unit limit overrides, e.g. {}={}).",
-                region.location, region.units, desired.sku, desired.sku, region.units
-            ),
-        )),
-    }
+    let sku = desired.sku;
+    let limit = policy.limits.max_units(sku);
+    let Some(region) = desired.regions.iter().find(|r| r.units > limit) else {
+        return Ok(());
+    };
+    let (location, units) = (&region.location, region.units);
+    let message = match policy.limits.source(sku) {
+        LimitSource::BuiltIn => format!(
+            "{location} asks for {units} units but {sku} allows at most {limit} units per \
+             region; if Azure support raised your limit, raise it in the operator \
+             configuration (unit limit overrides, e.g. {sku}={units})."
+        ),
+        LimitSource::Azure => format!(
+            "{location} asks for {units} units but Azure reports at most {limit} units per \
+             region of {sku} for this service; if Azure support raised your limit, raise it in \
+             the operator configuration (unit limit overrides, e.g. {sku}={units})."
+        ),
+        LimitSource::Override => format!(
+            "{location} asks for {units} units but the operator configuration allows at most \
+             {limit} units per region of {sku} (unit limit overrides); raise the override if \
+             Azure support raised your limit."
+        ),
+    };
+    Err(blocked(BlockReason::UnitLimitExceeded, message))
 }
 
 fn downgrade_consented(live: Sku, desired: Sku, policy: &Policy) -> Result<(), Blocked> {
@@ -265,27 +300,37 @@ fn removal_consented(
     ))
 }
 
-fn zones_divide_units(
-    desired: &DesiredCapacity,
-    live: &LiveService,
-    policy: &Policy,
-) -> Result<(), Blocked> {
-    if !policy.zones_must_divide_units || desired.sku != Sku::Premium {
+fn downtime_consented(live: Sku, desired: Sku, policy: &Policy) -> Result<(), Blocked> {
+    let developer = live == Sku::Developer || desired == Sku::Developer;
+    if live == desired || !developer || policy.allow_downtime {
         return Ok(());
     }
+    Err(blocked(
+        BlockReason::DowntimeNotAllowed,
+        format!(
+            "Changing the tier from {live} to {desired} takes the service down: Azure does not \
+             serve requests during a tier change to or from Developer, which takes 15 to 45 \
+             minutes or more; set spec.changePolicy.allowDowntime to true to allow it."
+        ),
+    ))
+}
+
+/// A scale-up (or a tier change that takes more addresses per unit) must fit in the subnet
+/// of a VNet-injected region whose prefix is known.
+fn subnet_room(desired: &DesiredCapacity, current: &State, policy: &Policy) -> Result<(), Blocked> {
     for region in &desired.regions {
-        let zones = live
-            .region(&region.location)
-            .map_or(0, |r| r.zones.len() as u32);
-        if zones > 0 && region.units % zones != 0 {
-            return Err(blocked(
-                BlockReason::ZonesDoNotDivideUnits,
-                format!(
-                    "{} is pinned to {zones} availability zones, so its units must be a multiple \
-                     of {zones}, but {} are asked for.",
-                    region.location, region.units
-                ),
-            ));
+        let Some(facts) = policy.subnets.get(&region.location) else {
+            continue;
+        };
+        let Some(wanted) = addresses_needed(desired.sku, facts.vnet, region.units) else {
+            continue;
+        };
+        let now = current
+            .units_of(&region.location)
+            .and_then(|units| addresses_needed(current.sku, facts.vnet, units))
+            .unwrap_or(0);
+        if wanted > now {
+            region_fits(&region.location, facts, desired.sku, region.units)?;
         }
     }
     Ok(())

@@ -5,7 +5,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::domain::{
-    DesiredCapacity, LiveRegion, LiveService, Location, ProvisioningState, RegionUnits, Sku,
+    DesiredCapacity, LiveRegion, LiveService, Location, ProvisioningState, RegionUnits,
+    RegionZones, Sku,
 };
 
 use super::{Change, Plan, Step, StepsPlan, Target};
@@ -47,6 +48,7 @@ pub fn live_zoned(sku: Sku, list: &[(&str, u32, usize)]) -> LiveService {
             .collect(),
         provisioning_state: ProvisioningState::Succeeded,
         target_provisioning_state: None,
+        zone_redundant: None,
     }
 }
 
@@ -57,9 +59,23 @@ pub fn live(sku: Sku, list: &[(&str, u32)]) -> LiveService {
 }
 
 pub fn desired(sku: Sku, list: &[(&str, u32)]) -> DesiredCapacity {
+    DesiredCapacity::units(sku, regions(list))
+}
+
+fn zone_list(list: &[(&str, &[&str])]) -> Vec<RegionZones> {
+    list.iter()
+        .map(|(name, zones)| RegionZones {
+            location: loc(name),
+            zones: zones.iter().map(|z| z.to_string()).collect(),
+        })
+        .collect()
+}
+
+/// A wish that also sets the zones of some regions.
+pub fn desired_zoned(sku: Sku, list: &[(&str, u32)], zones: &[(&str, &[&str])]) -> DesiredCapacity {
     DesiredCapacity {
-        sku,
-        regions: regions(list),
+        zones: zone_list(zones),
+        ..desired(sku, list)
     }
 }
 
@@ -68,6 +84,23 @@ pub fn target(sku: Sku, primary_units: u32, additional: &[(&str, u32)]) -> Targe
         sku,
         primary_units,
         additional: regions(additional),
+        zones: Vec::new(),
+    }
+}
+
+/// A target with pinned zones (primary first, then in the order of the additional regions).
+pub fn zoned(target: Target, zones: &[(&str, &[&str])]) -> Target {
+    Target {
+        zones: zone_list(zones),
+        ..target
+    }
+}
+
+pub fn zones(name: &str, from: &[&str], to: &[&str]) -> Change {
+    Change::ChangeZones {
+        location: loc(name),
+        from: from.iter().map(|z| z.to_string()).collect(),
+        to: to.iter().map(|z| z.to_string()).collect(),
     }
 }
 

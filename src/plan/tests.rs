@@ -134,19 +134,22 @@ fn units_above_the_old_tier_limit_ride_with_the_tier_change() {
 
 #[test]
 fn tier_change_alone_sends_the_primary_units() {
+    let downtime = Policy {
+        allow_downtime: true,
+        ..Policy::default()
+    };
     let outcome = plan(
         &desired(Premium, &[("westeurope", 1)]),
         &live(Developer, &[("westeurope", 1)]),
-        &Policy::default(),
+        &downtime,
         now(),
     );
-    assert_eq!(
-        outcome,
-        steps(vec![step(
-            vec![tier(Developer, Premium)],
-            target(Premium, 1, &[])
-        )])
+    let expected = step(vec![tier(Developer, Premium)], target(Premium, 1, &[]));
+    assert!(
+        expected.causes_downtime(),
+        "leaving Developer takes the service down"
     );
+    assert_eq!(outcome, steps(vec![expected]));
 }
 
 #[test]
@@ -271,75 +274,6 @@ fn expected_completion_uses_observed_durations() {
         expected_completion,
         now().checked_add(MINUTE * 75).expect("in range")
     );
-}
-
-#[test]
-fn step_kind_is_the_dominant_change() {
-    let cases = [
-        (vec![scale("eastus", 1, 2)], StepKind::Scale),
-        (
-            vec![add("eastus", 1), scale("westeurope", 1, 2)],
-            StepKind::AddRegion,
-        ),
-        (
-            vec![remove("eastus", 1), add("northeurope", 1)],
-            StepKind::RemoveRegion,
-        ),
-        (
-            vec![tier(Basic, Standard), scale("eastus", 1, 2)],
-            StepKind::ChangeTier,
-        ),
-    ];
-    for (changes, kind) in cases {
-        assert_eq!(step(changes, target(Premium, 1, &[])).kind(), kind);
-    }
-}
-
-#[test]
-fn descriptions_read_well() {
-    let cases: [(Vec<super::Change>, &str); 7] = [
-        (
-            vec![scale("eastus", 1, 3)],
-            "Scale eastus from 1 to 3 units",
-        ),
-        (vec![scale("eastus", 3, 1)], "Scale eastus from 3 to 1 unit"),
-        (
-            vec![tier(Standard, Premium), scale("westeurope", 1, 2)],
-            "Change tier from Standard to Premium (westeurope 1 to 2 units)",
-        ),
-        (
-            vec![tier(Premium, Standard)],
-            "Change tier from Premium to Standard",
-        ),
-        (vec![add("eastus", 3)], "Add region eastus with 3 units"),
-        (
-            vec![remove("eastus", 1), scale("westeurope", 2, 3)],
-            "Remove region eastus; scale westeurope from 2 to 3 units",
-        ),
-        (
-            vec![
-                add("eastus", 1),
-                add("westus", 2),
-                scale("westeurope", 2, 4),
-            ],
-            "Add region eastus with 1 unit; add region westus with 2 units; \
-             scale westeurope from 2 to 4 units",
-        ),
-    ];
-    for (changes, text) in cases {
-        assert_eq!(step(changes, target(Premium, 1, &[])).description(), text);
-    }
-    assert_eq!(remove("eastus", 2).description(), "Remove region eastus");
-    assert_eq!(
-        step(vec![], target(Premium, 1, &[])).description(),
-        "No change"
-    );
-}
-
-#[test]
-fn names_are_pascal_case() {
-    let kinds: Vec<&str> = StepKind::ALL.iter().map(StepKind::as_str).collect();
-    assert_eq!(kinds, ["Scale", "ChangeTier", "AddRegion", "RemoveRegion"]);
 }
 
 #[test]

@@ -187,6 +187,7 @@ async fn regions_change_with_the_whole_array_and_kept_fields() {
                 units: 1,
             },
         ],
+        zones: None,
     };
     let PatchOutcome::Started(handle) = client
         .patch_capacity(&global(), &current, &target)

@@ -165,6 +165,7 @@ async fn accepted_without_an_operation_url_is_a_waiting_error() {
         sku: Sku::Standard,
         primary_units: 2,
         additional: vec![],
+        zones: None,
     };
     let error = client
         .patch_capacity(&service(), &current, &target)
@@ -194,6 +195,7 @@ async fn an_operation_url_on_another_host_is_refused_at_patch_time() {
         sku: Sku::Standard,
         primary_units: 2,
         additional: vec![],
+        zones: None,
     };
     let error = client
         .patch_capacity(&service(), &current, &target)

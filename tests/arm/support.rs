@@ -248,6 +248,7 @@ pub fn units((sku, primary_units): (Sku, u32)) -> CapacityPatch {
         sku,
         primary_units,
         additional: vec![],
+        zones: None,
     }
 }
 

@@ -188,3 +188,93 @@ fn reasons_are_pascal_case_and_other_failures_are_classified() {
         );
     }
 }
+
+#[test]
+fn a_409_is_busy_unless_a_management_lock_refused_it() {
+    let locked = http(
+        Call::PatchCapacity,
+        409,
+        r#"{"error": {"code": "ScopeLocked", "message": "The scope '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim' cannot perform write operation because following scope(s) are locked: '/subscriptions/s/resourceGroups/rg'. Please remove the lock and try again."}}"#,
+    );
+    assert_eq!(
+        (locked.kind(), locked.reason()),
+        (ErrorKind::Terminal, ErrorReason::ScopeLocked)
+    );
+    assert!(matches!(locked, AzureError::Locked(_)));
+    assert_eq!(
+        locked.to_string(),
+        "a management lock forbids the change (ScopeLocked): The scope \
+         '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim' \
+         cannot perform write operation because following scope(s) are locked: \
+         '/subscriptions/s/resourceGroups/rg'. Please remove the lock and try again."
+    );
+    let nested = http(
+        Call::PatchCapacity,
+        409,
+        r#"{"error": {"code": "Conflict", "message": "x", "details": [{"code": "ScopeLocked", "message": "locked"}]}}"#,
+    );
+    assert_eq!(nested.reason(), ErrorReason::ScopeLocked);
+    for code in [
+        "Conflict",
+        "PessimisticConcurrencyConflict",
+        "ServiceLocked",
+        "",
+    ] {
+        let busy = http(
+            Call::PatchCapacity,
+            409,
+            &format!(
+                r#"{{"error": {{"code": "{code}", "message": "an operation is in progress"}}}}"#
+            ),
+        );
+        assert_eq!(
+            (busy.kind(), busy.reason()),
+            (ErrorKind::Waiting, ErrorReason::ServiceBusy),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn availability_zones_refused_for_the_subscription_is_its_own_terminal_reason() {
+    let refused = http(
+        Call::PatchCapacity,
+        400,
+        r#"{"error": {"code": "NotSupported", "message": "Subscription 00000000-0000-0000-0000-000000000000 is not enabled for Availability Zone deployment in location 'Canada East'."}}"#,
+    );
+    assert_eq!(
+        (refused.kind(), refused.reason()),
+        (
+            ErrorKind::Terminal,
+            ErrorReason::AvailabilityZonesNotEnabled
+        )
+    );
+    assert!(refused.to_string().ends_with(
+        "(NotSupported): Subscription 00000000-0000-0000-0000-000000000000 is not enabled for \
+         Availability Zone deployment in location 'Canada East'."
+    ));
+    let other = http(
+        Call::PatchCapacity,
+        400,
+        r#"{"error": {"code": "NotSupported", "message": "Something else."}}"#,
+    );
+    assert_eq!(other.reason(), ErrorReason::AzureRefused);
+}
+
+#[test]
+fn a_forbidden_subnet_read_names_its_call() {
+    let forbidden = http(
+        Call::GetSubnet,
+        403,
+        r#"{"error": {"code": "AuthorizationFailed", "message": "does not have authorization to perform action 'Microsoft.Network/virtualNetworks/subnets/read'"}}"#,
+    );
+    assert_eq!(forbidden.reason(), ErrorReason::Forbidden);
+    assert_eq!(forbidden.call(), Some(Call::GetSubnet));
+    assert!(
+        forbidden
+            .to_string()
+            .starts_with("the Azure identity may not do reading the subnet")
+    );
+    assert_eq!(http(Call::GetSkus, 404, "").call(), Some(Call::GetSkus));
+    assert_eq!(AzureError::Config("x".into()).call(), None);
+}

@@ -152,3 +152,57 @@ fn an_error_body_of_arm_shape_parses() {
     assert_eq!(error.code, "InvalidParameters");
     assert_eq!(error.target.as_deref(), Some("sku"));
 }
+
+#[test]
+fn the_skus_example_gives_a_maximum_per_tier() {
+    let path = fixtures_dir().join("ApiManagementListSKUs-Dedicated.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    };
+    let json: Value = serde_json::from_str(&text).expect("JSON");
+    let body = json["responses"]["200"]["body"].to_string();
+    let limits = crate::azure::skus::parse_skus(body.as_bytes()).expect("a SKU list");
+    let found: Vec<(crate::domain::Sku, u32)> = limits.iter().collect();
+    use crate::domain::Sku::*;
+    assert_eq!(
+        found,
+        vec![
+            (Developer, 1),
+            (Basic, 2),
+            (Standard, 4),
+            (Premium, 10),
+            (Isolated, 1)
+        ]
+    );
+}
+
+#[test]
+fn the_examples_operation_headers_give_a_url_to_follow() {
+    let arm = url::Url::parse("https://management.azure.com").expect("URL");
+    for name in [
+        "ApiManagementCreateService.json",
+        "ApiManagementUpdateServiceToNewVnetAndAZs.json",
+        "ApiManagementUpdateServicePublisherDetails.json",
+    ] {
+        let Ok(text) = std::fs::read_to_string(fixtures_dir().join(name)) else {
+            eprintln!("skipped: {name} is absent");
+            continue;
+        };
+        let json: Value = serde_json::from_str(&text).expect("JSON");
+        let responses = json["responses"].as_object().expect("responses");
+        for (status, response) in responses {
+            let headers = &response["headers"];
+            let location = headers["Location"].as_str();
+            let status_url = headers["Azure-AsyncOperation"].as_str();
+            if location.is_none() && status_url.is_none() {
+                continue;
+            }
+            let (url, style) = crate::azure::lro::operation_url(status_url, location, &arm)
+                .expect("acceptable")
+                .expect("a URL");
+            assert_eq!(Some(url.as_str()), location, "{name} {status}");
+            assert_eq!(style, crate::azure::lro::PollStyle::Location);
+        }
+    }
+}

@@ -1,9 +1,10 @@
 //! Unit tests of the pure parts of the Azure client: parsing, patch bodies, Retry-After,
 //! backoff, error envelopes and classification, the token bucket, operation handles and
-//! the credentials Secret.
+//! the credentials Secret, and the facts read before a change (subnets, SKUs).
 
 mod credentials;
 mod errors;
+mod facts;
 mod fixtures;
 mod lro;
 mod parse;

@@ -2,7 +2,7 @@ use serde_json::json;
 
 use crate::azure::error::{AzureError, ErrorKind};
 use crate::azure::patch::{CapacityPatch, build_patch_body};
-use crate::domain::{Location, RegionUnits, Sku};
+use crate::domain::{Location, RegionUnits, RegionZones, Sku};
 
 use super::premium;
 
@@ -18,6 +18,7 @@ fn unchanged() -> CapacityPatch {
         sku: Sku::Premium,
         primary_units: 3,
         additional: vec![region("eastus", 2), region("northeurope", 1)],
+        zones: None,
     }
 }
 
@@ -75,6 +76,7 @@ fn read_only_fields_and_custom_properties_are_never_sent() {
         sku: Sku::Premium,
         primary_units: 5,
         additional: vec![region("eastus", 3), region("westus2", 1)],
+        zones: None,
     };
     let body = build_patch_body(&premium(), &target).unwrap().unwrap();
     let properties = body["properties"].as_object().unwrap();
@@ -142,6 +144,7 @@ fn a_tier_change_sends_sku_and_keeps_regions_consistent() {
         sku: Sku::Standard,
         primary_units: 3,
         additional: vec![],
+        zones: None,
     };
     assert_eq!(
         build_patch_body(&single, &down).unwrap().unwrap(),
@@ -177,4 +180,115 @@ fn inconsistent_targets_are_refused() {
         assert!(matches!(error, AzureError::InvalidPatch(_)), "{error}");
         assert_eq!(error.kind(), ErrorKind::Terminal);
     }
+}
+
+fn zones_of(list: &[(&str, &[&str])]) -> Option<Vec<RegionZones>> {
+    Some(
+        list.iter()
+            .map(|(location, zones)| RegionZones {
+                location: Location::new(location),
+                zones: zones.iter().map(|z| z.to_string()).collect(),
+            })
+            .collect(),
+    )
+}
+
+/// The zones premium() has: West Europe 1-3, East US 1-2, North Europe none.
+const LIVE_ZONES: &[(&str, &[&str])] = &[("westeurope", &["1", "2", "3"]), ("eastus", &["1", "2"])];
+
+#[test]
+fn the_same_zones_in_any_order_send_nothing() {
+    let target = CapacityPatch {
+        zones: zones_of(&[("westeurope", &["3", "2", "1"]), ("East US", &["2", "1"])]),
+        ..unchanged()
+    };
+    assert_eq!(build_patch_body(&premium(), &target).unwrap(), None);
+}
+
+#[test]
+fn primary_zones_are_the_top_level_zones_and_nothing_else() {
+    let target = CapacityPatch {
+        zones: zones_of(&[("westeurope", &["1", "2"]), ("eastus", &["1", "2"])]),
+        ..unchanged()
+    };
+    assert_eq!(
+        build_patch_body(&premium(), &target).unwrap().unwrap(),
+        json!({"zones": ["1", "2"]})
+    );
+    let unpinned = CapacityPatch {
+        zones: zones_of(&[("eastus", &["1", "2"])]),
+        ..unchanged()
+    };
+    assert_eq!(
+        build_patch_body(&premium(), &unpinned).unwrap().unwrap(),
+        json!({"zones": []}),
+        "a region not listed has no pinned zones"
+    );
+}
+
+#[test]
+fn additional_zones_replace_the_whole_array_keeping_every_other_field() {
+    let target = CapacityPatch {
+        zones: zones_of(&[
+            ("westeurope", &["1", "2", "3"]),
+            ("eastus", &["1", "2", "3"]),
+            ("northeurope", &["1"]),
+        ]),
+        ..unchanged()
+    };
+    let body = build_patch_body(&premium(), &target).unwrap().unwrap();
+    assert_eq!(
+        body,
+        json!({"properties": {"additionalLocations": [
+            {
+                "location": "East US",
+                "sku": {"name": "Premium", "capacity": 2},
+                "zones": ["1", "2", "3"],
+                "virtualNetworkConfiguration": {"subnetResourceId": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apim"},
+                "publicIpAddressId": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip-eastus",
+                "natGatewayState": "Disabled",
+                "disableGateway": false,
+                "someFutureField": {"kept": true}
+            },
+            {
+                "location": "North Europe",
+                "sku": {"name": "Premium", "capacity": 1},
+                "zones": ["1"],
+                "disableGateway": true
+            }
+        ]}})
+    );
+}
+
+#[test]
+fn a_new_region_gets_its_zones_and_zones_of_unknown_regions_are_refused() {
+    let mut zones = LIVE_ZONES.to_vec();
+    zones.push(("westus2", &["1", "2"]));
+    let target = CapacityPatch {
+        additional: vec![
+            region("eastus", 2),
+            region("northeurope", 1),
+            region("westus2", 2),
+        ],
+        zones: zones_of(&zones),
+        ..unchanged()
+    };
+    let body = build_patch_body(&premium(), &target).unwrap().unwrap();
+    assert_eq!(
+        body["properties"]["additionalLocations"][2],
+        json!({"location": "westus2", "sku": {"name": "Premium", "capacity": 2}, "zones": ["1", "2"]})
+    );
+    assert_eq!(
+        body["properties"]["additionalLocations"][0]["zones"],
+        json!(["1", "2"])
+    );
+    assert!(body.get("zones").is_none());
+    let stray = CapacityPatch {
+        zones: zones_of(&[("japaneast", &["1"])]),
+        ..unchanged()
+    };
+    assert!(matches!(
+        build_patch_body(&premium(), &stray),
+        Err(AzureError::InvalidPatch(_))
+    ));
 }
