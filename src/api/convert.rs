@@ -2,7 +2,7 @@
 //! plan as status shows it, and the small lookups status readers share. Each translation is
 //! written once, here.
 
-use crate::domain::{DesiredCapacity, Location, RegionUnits, ServiceRef, UnitLimits};
+use crate::domain::{DesiredCapacity, Location, RegionUnits, RegionZones, ServiceRef, UnitLimits};
 use crate::plan::{Change, DurationEstimates, Policy, Step, StepKind};
 
 use super::conditions::{Condition, ConditionType, Reason};
@@ -29,6 +29,17 @@ impl ApimCapacitySpec {
                     units: r.units,
                 })
                 .collect(),
+            zones: self
+                .regions
+                .iter()
+                .filter_map(|r| {
+                    r.zones.as_ref().map(|zones| RegionZones {
+                        location: Location::new(&r.location),
+                        zones: zones.clone(),
+                    })
+                })
+                .collect(),
+            zone_redundant: self.zone_redundant,
         }
     }
 
@@ -38,6 +49,8 @@ impl ApimCapacitySpec {
         Policy {
             allow_tier_downgrade: self.change_policy.allow_tier_downgrade,
             allow_region_removal: self.change_policy.allow_region_removal,
+            allow_zone_change: self.change_policy.allow_zone_change,
+            allow_downtime: self.change_policy.allow_downtime,
             limits,
             durations,
             ..Policy::default()
@@ -52,6 +65,7 @@ impl From<StepKind> for Action {
             StepKind::ChangeTier => Action::ChangeTier,
             StepKind::AddRegion => Action::AddRegion,
             StepKind::RemoveRegion => Action::RemoveRegion,
+            StepKind::ChangeZones => Action::ChangeZones,
         }
     }
 }
@@ -63,6 +77,7 @@ impl From<Action> for StepKind {
             Action::ChangeTier => StepKind::ChangeTier,
             Action::AddRegion => StepKind::AddRegion,
             Action::RemoveRegion => StepKind::RemoveRegion,
+            Action::ChangeZones => StepKind::ChangeZones,
         }
     }
 }
@@ -75,6 +90,7 @@ impl Action {
             Action::ChangeTier => Reason::ChangingTier,
             Action::AddRegion => Reason::AddingRegion,
             Action::RemoveRegion => Reason::RemovingRegion,
+            Action::ChangeZones => Reason::ChangingZones,
         }
     }
 }
@@ -99,6 +115,8 @@ fn planned_change(step: u32, change: &Change) -> PlannedChange {
         to_units: None,
         from_sku: None,
         to_sku: None,
+        from_zones: None,
+        to_zones: None,
     };
     match change {
         Change::ChangeTier { from, to } => {
@@ -120,6 +138,12 @@ fn planned_change(step: u32, change: &Change) -> PlannedChange {
             entry.action = Action::RemoveRegion;
             entry.location = Some(location.to_string());
             entry.from_units = Some(*units);
+        }
+        Change::ChangeZones { location, from, to } => {
+            entry.action = Action::ChangeZones;
+            entry.location = Some(location.to_string());
+            entry.from_zones = Some(from.clone());
+            entry.to_zones = Some(to.clone());
         }
     }
     entry

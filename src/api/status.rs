@@ -152,6 +152,12 @@ pub struct PlannedChange {
     /// Tier after a tier change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_sku: Option<Sku>,
+    /// Pinned availability zones before a zone change (empty: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_zones: Option<Vec<String>>,
+    /// Pinned availability zones after a zone change (empty: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_zones: Option<Vec<String>>,
 }
 
 /// The Azure operation in flight.

@@ -29,6 +29,7 @@ async fn patch(start: &Start, azure: Option<&ArmClient>) -> Result<PatchOutcome,
         sku: target.sku,
         primary_units: target.primary_units,
         additional: target.additional.clone(),
+        zones: Some(target.zones.clone()),
     };
     let answer = api
         .patch_capacity(&start.service, &start.current, &patch)

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::api::Reason;
 use crate::azure::{AzureError, ErrorKind, ErrorReason};
-use crate::plan::{BlockReason, Blocked};
+use crate::plan::Blocked;
 use crate::status::Outcome;
 
 /// When to look at a resource again.
@@ -25,6 +25,7 @@ pub fn terminal_reason(error: &AzureError) -> Reason {
     match error.reason() {
         ErrorReason::Forbidden => Reason::AccessDenied,
         ErrorReason::NotFound => Reason::ServiceNotFound,
+        ErrorReason::ScopeLocked => Reason::ScopeLocked,
         ErrorReason::CredentialUnavailable
         | ErrorReason::CredentialSecretInvalid
         | ErrorReason::CredentialSecretUnreadable
@@ -54,11 +55,10 @@ pub fn from_azure_error(error: &AzureError, busy_poll: Duration) -> (Outcome, Re
 
 /// The outcome of a plan that may not be carried out.
 pub fn from_blocked(blocked: &Blocked) -> Outcome {
-    let reason = match blocked.reason {
-        BlockReason::TierDowngradeNotAllowed | BlockReason::RegionRemovalNotAllowed => {
-            Reason::NotConsented
-        }
-        _ => Reason::Blocked,
+    let reason = if blocked.reason.is_consent() {
+        Reason::NotConsented
+    } else {
+        Reason::Blocked
     };
     Outcome::Stalled {
         reason,
@@ -69,6 +69,7 @@ pub fn from_blocked(blocked: &Blocked) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::BlockReason;
 
     #[test]
     fn consent_blocks_read_as_not_consented() {
