@@ -106,7 +106,8 @@ pub fn planned_changes(steps: &[Step], first: u32) -> Vec<PlannedChange> {
     out
 }
 
-fn planned_change(step: u32, change: &Change) -> PlannedChange {
+/// One change as status shows it, made by step `step`.
+pub fn planned_change(step: u32, change: &Change) -> PlannedChange {
     let mut entry = PlannedChange {
         step,
         action: Action::Scale,
@@ -197,6 +198,7 @@ mod tests {
                 sku: Sku::Premium,
                 primary_units: 1,
                 additional: vec![],
+                zones: vec![],
             },
         };
         let steps = [

@@ -12,11 +12,11 @@ pub mod tier_rules;
 
 pub use conditions::{Condition, ConditionStatus, ConditionType, Reason};
 pub use convert::planned_changes;
-pub use schedule::{ChangeWindows, NextChange, Schedule, ScheduleRegion, ScheduleStatus, Window};
 pub use cost::{
     APPROVE_ANNOTATION, ApprovalStatus, CapacityCostStatus, CostStatus, MoneyAmount, PriceOrigin,
     RegionCostStatus, RequireApproval,
 };
+pub use schedule::{ChangeWindows, NextChange, Schedule, ScheduleRegion, ScheduleStatus, Window};
 pub use spec::{
     ApimCapacity, ApimCapacitySpec, ChangePolicy, Credentials, DriftPolicy, RegionCapacity,
     SecretReference, ServiceReference,

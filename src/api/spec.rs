@@ -4,8 +4,8 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::schedule::{ChangeWindows, Schedule};
 use super::cost::RequireApproval;
+use super::schedule::{ChangeWindows, Schedule};
 use super::status::ApimCapacityStatus;
 use crate::domain::Sku;
 

@@ -5,9 +5,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::conditions::Condition;
-pub use crate::domain::PollStyle;
-use super::schedule::ScheduleStatus;
 use super::cost::{ApprovalStatus, CostStatus};
+use super::schedule::ScheduleStatus;
+pub use crate::domain::PollStyle;
 use crate::domain::Sku;
 
 fn unobserved() -> i64 {

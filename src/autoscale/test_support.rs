@@ -171,6 +171,7 @@ impl Scenario {
                 .collect(),
             provisioning_state: ProvisioningState::Succeeded,
             target_provisioning_state: None,
+            zone_redundant: None,
         }
     }
 

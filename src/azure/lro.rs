@@ -111,14 +111,16 @@ pub(crate) fn operation_url(
         (Some(status), Some(location)) if status == location => {
             checked(location, PollStyle::Location).map(Some)
         }
-        (Some(status), location) => match (checked(status, PollStyle::AsyncOperation), location) {
-            (Ok(found), _) => Ok(Some(found)),
-            (Err(error), Some(location)) => {
-                tracing::warn!(%error, "the Azure-AsyncOperation URL is not usable; following Location");
-                checked(location, PollStyle::Location).map(Some)
+        (Some(status), location) => {
+            match (checked(status, PollStyle::AzureAsyncOperation), location) {
+                (Ok(found), _) => Ok(Some(found)),
+                (Err(error), Some(location)) => {
+                    tracing::warn!(%error, "the Azure-AsyncOperation URL is not usable; following Location");
+                    checked(location, PollStyle::Location).map(Some)
+                }
+                (Err(error), None) => Err(error),
             }
-            (Err(error), None) => Err(error),
-        },
+        }
         (None, Some(location)) => checked(location, PollStyle::Location).map(Some),
     }
 }
@@ -150,7 +152,7 @@ pub(crate) fn read_poll_answer(style: PollStyle, status: u16, body: &[u8]) -> Po
         if body.iter().all(u8::is_ascii_whitespace) {
             return match style {
                 PollStyle::Location => PollReading::Ended(PollOutcome::Succeeded(None)),
-                PollStyle::AsyncOperation => {
+                PollStyle::AzureAsyncOperation => {
                     PollReading::Malformed("the operation status is empty".into())
                 }
             };

@@ -56,6 +56,13 @@ fn change_line(change: &Change) -> String {
         Change::RemoveRegion { location, units } => {
             format!("change RemoveRegion {location} {units}")
         }
+        Change::ChangeZones { location, from, to } => {
+            format!(
+                "change ChangeZones {location} {} {}",
+                from.join(","),
+                to.join(",")
+            )
+        }
     }
 }
 

@@ -38,6 +38,7 @@ fn scale(from: u32, to: u32) -> Step {
                 location: loc("eastus"),
                 units: 3,
             }],
+            zones: vec![],
         },
     }
 }
@@ -54,6 +55,7 @@ fn downgrade_steps() -> Vec<Step> {
                 sku: Sku::Premium,
                 primary_units: 2,
                 additional: vec![],
+                zones: vec![],
             },
         },
         Step {
@@ -65,6 +67,7 @@ fn downgrade_steps() -> Vec<Step> {
                 sku: Sku::Standard,
                 primary_units: 2,
                 additional: vec![],
+                zones: vec![],
             },
         },
     ]
@@ -77,6 +80,7 @@ fn cost(sku_from: Sku, from: u32, sku_to: Sku, to: u32) -> CostChange {
                 sku,
                 primary_units: units,
                 additional: vec![],
+                zones: vec![],
             },
             &loc("eastus"),
         )

@@ -56,20 +56,21 @@ pub(super) fn live(sku: Sku, regions: &[(&str, u32)]) -> LiveService {
             .collect(),
         provisioning_state: ProvisioningState::Succeeded,
         target_provisioning_state: None,
+        zone_redundant: None,
     }
 }
 
 pub(super) fn desired(sku: Sku, regions: &[(&str, u32)]) -> DesiredCapacity {
-    DesiredCapacity {
+    DesiredCapacity::units(
         sku,
-        regions: regions
+        regions
             .iter()
             .map(|(name, units)| RegionUnits {
                 location: Location::new(name),
                 units: *units,
             })
             .collect(),
-    }
+    )
 }
 
 #[test]

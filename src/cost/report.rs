@@ -46,7 +46,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Action, CostStatus};
+use crate::api::CostStatus;
 use crate::domain::{Location, Sku};
 use crate::plan::{BlockReason, StepKind};
 
@@ -134,22 +134,8 @@ pub struct StepReport {
     pub monthly_after: Option<String>,
 }
 
-/// One change of a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChangeReport {
-    pub action: Action,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_units: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_units: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_sku: Option<Sku>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_sku: Option<Sku>,
-}
+/// One change of a step, in the shape `status.plan` uses.
+pub use crate::api::PlannedChange as ChangeReport;
 
 /// Durations: the median and the 90th percentile of what this operator has seen (30 and 45
 /// minutes when it has seen none).
@@ -192,8 +178,8 @@ pub struct Warning {
 pub enum WarningKind {
     /// Moving to or from the Developer tier takes the service down while it runs.
     Downtime,
-    /// The service's public and private IP addresses change (availability zones of a
-    /// Premium region change; the planner does not plan zone changes yet).
+    /// The service's public and private IP addresses change (the availability zones of a
+    /// Premium region change).
     IpAddressChange,
     /// An additional region and its units go away.
     RegionRemoval,

@@ -10,12 +10,12 @@ use super::estimate::{CostChange, PricedCapacity, estimate};
 use super::money::format_monthly;
 use super::prices::PriceLookup;
 use super::report::{
-    ApprovalReport, BlockedReport, CapacityReport, ChangeReport, DurationReport, FinishReport,
-    Outcome, PLAN_REPORT_API_VERSION, PLAN_REPORT_KIND, PlanReport, RegionReport, StepReport,
-    Warning, WarningKind,
+    ApprovalReport, BlockedReport, CapacityReport, DurationReport, FinishReport, Outcome,
+    PLAN_REPORT_API_VERSION, PLAN_REPORT_KIND, PlanReport, RegionReport, StepReport, Warning,
+    WarningKind,
 };
-use crate::api::{Action, PriceOrigin};
-use crate::domain::{DesiredCapacity, LiveService, Location, Sku};
+use crate::api::PriceOrigin;
+use crate::domain::{DesiredCapacity, LiveService, Location};
 use crate::plan::{Change, DurationEstimates, Plan, Step};
 
 /// What a report is built from.
@@ -52,38 +52,6 @@ fn capacity(priced: &PricedCapacity) -> CapacityReport {
     }
 }
 
-fn change(change: &Change) -> ChangeReport {
-    let mut report = ChangeReport {
-        action: Action::Scale,
-        location: None,
-        from_units: None,
-        to_units: None,
-        from_sku: None,
-        to_sku: None,
-    };
-    match change {
-        Change::ChangeTier { from, to } => {
-            report.action = Action::ChangeTier;
-            (report.from_sku, report.to_sku) = (Some(*from), Some(*to));
-        }
-        Change::Scale { location, from, to } => {
-            report.location = Some(location.clone());
-            (report.from_units, report.to_units) = (Some(*from), Some(*to));
-        }
-        Change::AddRegion { location, units } => {
-            report.action = Action::AddRegion;
-            report.location = Some(location.clone());
-            report.to_units = Some(*units);
-        }
-        Change::RemoveRegion { location, units } => {
-            report.action = Action::RemoveRegion;
-            report.location = Some(location.clone());
-            report.from_units = Some(*units);
-        }
-    }
-    report
-}
-
 fn step_warnings(number: u32, step: &Step) -> Vec<Warning> {
     let warn = |kind, message| Warning {
         kind,
@@ -91,27 +59,35 @@ fn step_warnings(number: u32, step: &Step) -> Vec<Warning> {
         message,
     };
     let mut warnings = Vec::new();
+    if step.causes_downtime() {
+        warnings.push(warn(
+            WarningKind::Downtime,
+            format!(
+                "\"{}\" takes the service down while it runs",
+                step.description()
+            ),
+        ));
+    }
+    if step.changes_ip_addresses() {
+        warnings.push(warn(
+            WarningKind::IpAddressChange,
+            format!(
+                "\"{}\" gives the service new public and private IP addresses",
+                step.description()
+            ),
+        ));
+    }
     for c in &step.changes {
         match c {
-            Change::ChangeTier { from, to } => {
-                if *from == Sku::Developer || *to == Sku::Developer {
-                    warnings.push(warn(
-                        WarningKind::Downtime,
-                        format!("changing the tier from {from} to {to} takes the service down while it runs"),
-                    ));
-                }
-                if to.rank() < from.rank() {
-                    warnings.push(warn(
-                        WarningKind::TierDowngrade,
-                        format!("the tier goes down from {from} to {to}"),
-                    ));
-                }
-            }
+            Change::ChangeTier { from, to } if to.rank() < from.rank() => warnings.push(warn(
+                WarningKind::TierDowngrade,
+                format!("the tier goes down from {from} to {to}"),
+            )),
             Change::RemoveRegion { location, units } => warnings.push(warn(
                 WarningKind::RegionRemoval,
                 format!("region {location} and its {units} units are removed"),
             )),
-            Change::Scale { .. } | Change::AddRegion { .. } => {}
+            _ => {}
         }
     }
     warnings
@@ -162,7 +138,11 @@ pub fn build(input: &ReportInput<'_>) -> PlanReport {
             number,
             kind,
             description: step.description(),
-            changes: step.changes.iter().map(change).collect(),
+            changes: step
+                .changes
+                .iter()
+                .map(|c| crate::api::convert::planned_change(number, c))
+                .collect(),
             target: capacity(&target),
             expected_duration: DurationReport {
                 p50_seconds: seconds(p50),

@@ -95,7 +95,7 @@ fn the_report_shows_steps_durations_cost_and_the_approval() {
     assert_eq!(value["apiVersion"], "capacity.apim.dev/plan/v1");
     assert_eq!(
         value["steps"][0]["changes"][0],
-        json!({"action": "Scale", "location": "eastus", "fromUnits": 2, "toUnits": 6})
+        json!({"step": 1, "action": "Scale", "location": "eastus", "fromUnits": 2, "toUnits": 6})
     );
     assert_eq!(
         value["expectedDuration"],
@@ -114,6 +114,7 @@ fn downgrades_and_region_removals_are_warned_about() {
     let policy = Policy {
         allow_tier_downgrade: true,
         allow_region_removal: true,
+        allow_downtime: true,
         ..Policy::default()
     };
     let planned = plan::plan(&want, &service, &policy, now);

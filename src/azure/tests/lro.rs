@@ -139,17 +139,17 @@ fn every_header_style_azure_uses_gives_a_url_to_follow() {
         (
             Some(TENANT_STATUS),
             Some(RESULT),
-            Some((TENANT_STATUS, PollStyle::AsyncOperation)),
+            Some((TENANT_STATUS, PollStyle::AzureAsyncOperation)),
         ),
         (
             Some(TENANT_STATUS),
             None,
-            Some((TENANT_STATUS, PollStyle::AsyncOperation)),
+            Some((TENANT_STATUS, PollStyle::AzureAsyncOperation)),
         ),
         (
             Some(TENANT_STATUS),
             Some("https://elsewhere.example.com/x"),
-            Some((TENANT_STATUS, PollStyle::AsyncOperation)),
+            Some((TENANT_STATUS, PollStyle::AzureAsyncOperation)),
         ),
         (None, None, None),
     ];
@@ -197,7 +197,7 @@ fn service_body() -> String {
 
 #[test]
 fn poll_answers_are_read_by_the_style_of_their_url() {
-    use PollStyle::{AsyncOperation as Status, Location};
+    use PollStyle::{AzureAsyncOperation as Status, Location};
     let failed = r#"{"status": "Failed", "error": {"code": "ScaleInLimitExceeded", "message": "at most 25 %"}}"#;
     let refused = r#"{"error": {"code": "Conflict", "message": "another operation"}}"#;
     let canceled = r#"{"error": {"code": "OperationCanceled", "message": "canceled"}}"#;
