@@ -1,10 +1,12 @@
 //! Unit tests of the pure parts of the Azure client: parsing, patch bodies, Retry-After,
 //! backoff, error envelopes and classification, the token bucket, operation handles and
-//! the credentials Secret.
+//! the credentials Secret; property tests of every parser of outside data (`fuzz*.rs`).
 
 mod credentials;
 mod errors;
 mod fixtures;
+mod fuzz;
+mod fuzz_inputs;
 mod lro;
 mod parse;
 mod patch;
