@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 /// Bounds for the `Retry-After` of long-running operations (ARM-NOTES §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
