@@ -21,6 +21,9 @@ use crate::azure::lro::{MAX_OPERATION_URL_LEN, subscription_of, validate_operati
 use crate::azure::retry::{MAX_RETRY_AFTER, parse_retry_after};
 use crate::azure::token::needs_refresh;
 
+/// The last whole second a token expiry can be (9999-12-31T23:59:59Z).
+const LAST_SECOND: i64 = 253_402_300_799;
+
 /// Any instant jiff can represent.
 fn timestamp() -> impl Strategy<Value = jiff::Timestamp> {
     let (min, max) = (
@@ -203,12 +206,14 @@ proptest! {
     }
 
     #[test]
-    fn any_token_expiry_is_compared_without_overflow(seconds in -377_705_116_800i64..=253_402_300_799) {
-        // The expiry azure_identity computed from Entra's answer, anywhere in its range.
-        let expires_on = OffsetDateTime::from_unix_timestamp(seconds)
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let now = OffsetDateTime::now_utc();
-        let refresh = needs_refresh(&AccessToken::new("t", expires_on), now);
-        prop_assert_eq!(refresh, expires_on.unix_timestamp() <= now.unix_timestamp() + 300);
+    fn any_token_expiry_is_compared_without_overflow(
+        expires in prop_oneof![Just(LAST_SECOND), -377_705_116_800i64..=LAST_SECOND],
+        now in prop_oneof![Just(LAST_SECOND), Just(LAST_SECOND - 300), 0i64..=LAST_SECOND],
+    ) {
+        // The expiry azure_identity computed from Entra's answer, anywhere in its range, and
+        // any clock, the end of time included.
+        let at = |s| OffsetDateTime::from_unix_timestamp(s).map_err(|e| TestCaseError::fail(e.to_string()));
+        let refresh = needs_refresh(&AccessToken::new("t", at(expires)?), at(now)?);
+        prop_assert_eq!(refresh, expires <= now + 300);
     }
 }
