@@ -1,3 +1,5 @@
+//! Error envelopes (bounded texts), HTTP status classification and the reasons of errors.
+
 use std::time::Duration;
 
 use crate::azure::error::{

@@ -1,3 +1,6 @@
+//! Retry-After parsing and its one-hour clamp, operation poll bounds, backoff and the retry
+//! budget.
+
 use std::time::Duration;
 
 use rand::SeedableRng;
