@@ -32,7 +32,7 @@ pub enum PlanError {
     Parse {
         path: String,
         #[source]
-        source: serde_yaml::Error,
+        source: Box<serde_saphyr::Error>,
     },
     #[error("invalid unit limits: {0}")]
     UnitLimits(#[from] crate::domain::limits::LimitOverrideError),
@@ -53,7 +53,10 @@ pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
         source,
     })?;
     let resource: ApimCapacity =
-        serde_yaml::from_str(&text).map_err(|source| PlanError::Parse { path, source })?;
+        serde_saphyr::from_str(&text).map_err(|source| PlanError::Parse {
+            path,
+            source: Box::new(source),
+        })?;
     let limits = UnitLimits::default().with_overrides(&options.unit_limits)?;
     let (arm, credentials) =
         crate::azure::connect(&options.azure, &CredentialSource::from_environment())?;
@@ -103,4 +106,59 @@ pub fn render(live: &crate::domain::LiveService, plan: &Plan) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every example manifest reads with the YAML parser `apimcap plan` uses, each document
+    /// of a multi-document file too.
+    #[test]
+    fn every_example_manifest_parses() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+        let mut found = 0;
+        for entry in std::fs::read_dir(dir).expect("examples/ exists") {
+            let path = entry.expect("a directory entry").path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let documents: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            for document in documents
+                .into_iter()
+                .filter(|d| d["kind"] == "ApimCapacity")
+            {
+                let resource: ApimCapacity = serde_json::from_value(document)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert!(!resource.spec.regions.is_empty(), "{}", path.display());
+                found += 1;
+            }
+        }
+        assert!(found >= 7, "an ApimCapacity per tier, found {found}");
+    }
+
+    #[test]
+    fn multi_document_manifests_read_one_resource_per_document() {
+        let one = |name: &str, sku: &str| {
+            format!(
+                "apiVersion: capacity.apim.dev/v1alpha1\nkind: ApimCapacity\nmetadata:\n  name: {name}\n\
+                 spec:\n  service: {{subscriptionId: 00000000-0000-0000-0000-000000000000, \
+                 resourceGroup: rg, name: apim-{name}}}\n  sku: {sku}\n  regions:\n    - {{location: westeurope, units: 1}}\n"
+            )
+        };
+        let text = format!(
+            "---\n{}---\n# nothing\n---\n{}",
+            one("a", "Standard"),
+            one("b", "Basic")
+        );
+        let resources: Vec<ApimCapacity> =
+            serde_saphyr::from_multiple(&text).expect("two documents and an empty one");
+        let names: Vec<_> = resources
+            .iter()
+            .map(|r| (r.metadata.name.as_deref(), r.spec.sku.as_str()))
+            .collect();
+        assert_eq!(names, [(Some("a"), "Standard"), (Some("b"), "Basic")]);
+    }
 }

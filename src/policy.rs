@@ -40,7 +40,7 @@ pub enum PolicyError {
     Parse {
         path: String,
         #[source]
-        source: serde_yaml::Error,
+        source: Box<serde_saphyr::Error>,
     },
     #[error(
         "--namespace-policy and --allow-all-namespaces contradict each other: give one of them"
@@ -84,9 +84,9 @@ impl NamespacePolicy {
             path: shown.clone(),
             source,
         })?;
-        serde_yaml::from_str(&text).map_err(|source| PolicyError::Parse {
+        serde_saphyr::from_str(&text).map_err(|source| PolicyError::Parse {
             path: shown,
-            source,
+            source: Box::new(source),
         })
     }
 
@@ -142,7 +142,7 @@ mod tests {
     const SUB: &str = "00000000-0000-0000-0000-000000000000";
 
     fn policy() -> NamespacePolicy {
-        serde_yaml::from_str(&format!(
+        serde_saphyr::from_str(&format!(
             "team-payments:\n  - /subscriptions/{SUB}/resourceGroups/rg-payments-*\n  - /subscriptions/*/resourceGroups/rg-shared/providers/Microsoft.ApiManagement/service/payments-*\nplatform:\n  - /subscriptions/*\n"
         ))
         .expect("valid policy")
@@ -198,7 +198,7 @@ mod tests {
 
     #[test]
     fn a_malformed_policy_is_refused() {
-        let bad: Result<NamespacePolicy, _> = serde_yaml::from_str("team-a: /subscriptions/x\n");
+        let bad: Result<NamespacePolicy, _> = serde_saphyr::from_str("team-a: /subscriptions/x\n");
         assert!(bad.is_err());
     }
 }

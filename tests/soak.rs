@@ -23,7 +23,7 @@ use apimcap_sim::SimConfig;
 use perf_support::analysis::write_violations;
 use perf_support::{Svc, World, WorldConfig, condition, is_ready, manifest, subscription};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
 const SERVICES: usize = 3;

@@ -194,15 +194,15 @@ mod tests {
             ("costIncreaseAbove: \"5000.50\"", "5000.50"),
             ("costIncreaseAbove: 2500.5", "2500.5"),
         ] {
-            let rules: RequireApproval = serde_yaml::from_str(yaml).expect("parses");
+            let rules: RequireApproval = serde_saphyr::from_str(yaml).expect("parses");
             assert_eq!(rules.cost_increase_above, Some(MoneyAmount(text.into())));
             assert!(!rules.always && !rules.downgrade && !rules.region_removal);
         }
         let rules: RequireApproval =
-            serde_yaml::from_str("{downgrade: true, regionRemoval: true, always: true}")
+            serde_saphyr::from_str("{downgrade: true, regionRemoval: true, always: true}")
                 .expect("parses");
         assert!(rules.always && rules.downgrade && rules.region_removal);
-        assert!(serde_yaml::from_str::<RequireApproval>("costIncreaseAbove: [1]").is_err());
+        assert!(serde_saphyr::from_str::<RequireApproval>("costIncreaseAbove: [1]").is_err());
     }
 
     #[test]

@@ -13,9 +13,12 @@ pub fn definition() -> CustomResourceDefinition {
     ApimCapacity::crd()
 }
 
-/// The CRD as the YAML document committed under `crds/`.
-pub fn yaml() -> Result<String, serde_yaml::Error> {
-    Ok(format!("{HEADER}{}", serde_yaml::to_string(&definition())?))
+/// The CRD as the YAML document committed under `crds/`. Long one-line values (CEL rules,
+/// messages) stay on one line rather than being folded; multi-line ones are literal blocks.
+pub fn yaml() -> Result<String, serde_saphyr::SerializeError> {
+    let options = serde_saphyr::ser_options! { folded_wrap_chars: 1 << 16 };
+    let body = serde_saphyr::to_string_with_options(&definition(), options)?;
+    Ok(format!("{HEADER}{body}"))
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ fn omitted_fields_take_microsofts_guidance() {
 fn the_documented_example_reads() {
     let yaml = "minUnits: 2\nmaxUnits: 8\nmetric: CpuPercent_Gateway\nscaleOutAbove: 75\n\
                 scaleInBelow: 30\nwindow: 45m\ncooldownOut: 1h\ncooldownIn: 1h30m\nstep: 2\n";
-    let rule: RegionAutoscale = serde_yaml::from_str(yaml).expect("valid");
+    let rule: RegionAutoscale = serde_saphyr::from_str(yaml).expect("valid");
     assert_eq!(rule.metric, AutoscaleMetric::CpuPercentGateway);
     assert_eq!(rule.cooldown_in.minutes(), 90);
     let back = serde_json::to_value(&rule).expect("serialises");

@@ -18,7 +18,8 @@ use super::model::{ServiceRef, ServiceResource};
 use super::patch::{CapacityPatch, build_patch_body};
 use super::ratelimit::{Access, RateLimiter};
 use super::response::{
-    Answer, error_chain, failure, header, malformed, parse_error, parse_service, retry_after,
+    Answer, BodyError, MAX_BODY_BYTES, error_chain, failure, header, malformed, parse_error,
+    parse_service, read_body, retry_after, too_large,
 };
 use super::tls::{HttpClientSettings, build_http_client};
 use super::token::{ArmCredential, TokenCache};
@@ -187,10 +188,16 @@ impl ArmClient {
                     let headers = response.headers().clone();
                     ids.request_id = header(&headers, REQUEST_ID);
                     ids.correlation_request_id = header(&headers, CORRELATION_ID);
-                    response
-                        .bytes()
-                        .await
-                        .map(|body| (status, headers, body.to_vec()))
+                    match read_body(response, MAX_BODY_BYTES).await {
+                        Ok(body) => Ok((status, headers, body)),
+                        Err(BodyError::Read(e)) => Err(e),
+                        Err(BodyError::TooLarge) => {
+                            if let Some(observer) = &self.shared.observer {
+                                observer.observe(method.as_str(), Some(status.as_u16()));
+                            }
+                            return Err(too_large(call, status, ids));
+                        }
+                    }
                 }
                 Err(e) => Err(e),
             };

@@ -3,14 +3,19 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The most bytes of an Azure error code, message or target kept in an error (4 KiB): they
+/// end up in condition messages and Events, which the apiserver limits.
+pub const MAX_ERROR_TEXT: usize = 4096;
+
 /// Azure's error envelope `{"error": {code, message, target, details, additionalInfo}}`.
+/// Code, message and target are kept up to [`MAX_ERROR_TEXT`] bytes each.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AzureErrorBody {
     /// Azure's error code, e.g. `InvalidParameters`.
     #[serde(deserialize_with = "lenient_string")]
     pub code: String,
-    /// Azure's message, verbatim.
+    /// Azure's message, verbatim up to 4 KiB.
     #[serde(deserialize_with = "lenient_string")]
     pub message: String,
     /// The field the error is about, when Azure names one.
@@ -26,18 +31,27 @@ pub struct AzureErrorBody {
 
 fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match Value::deserialize(d)? {
-        Value::String(s) => s,
+        Value::String(s) => bounded(s),
         Value::Null => String::new(),
-        other => other.to_string(),
+        other => bounded(other.to_string()),
     })
 }
 
 fn lenient_opt_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(d)? {
-        Value::String(s) if !s.is_empty() => Some(s),
+        Value::String(s) if !s.is_empty() => Some(bounded(s)),
         Value::String(_) | Value::Null => None,
-        other => Some(other.to_string()),
+        other => Some(bounded(other.to_string())),
     })
+}
+
+/// Text from Azure, shortened to [`MAX_ERROR_TEXT`] bytes.
+fn bounded(text: String) -> String {
+    if text.len() <= MAX_ERROR_TEXT {
+        text
+    } else {
+        truncate(&text, MAX_ERROR_TEXT)
+    }
 }
 
 fn lenient_details<'de, D: serde::Deserializer<'de>>(
@@ -112,16 +126,18 @@ impl AzureErrorBody {
     }
 }
 
-/// Shortens text to at most `max` bytes on a character boundary.
+/// Shortens text to at most `max` bytes on a character boundary, the `…` that marks the
+/// cut included (when `max` leaves room for it).
 pub(crate) fn truncate(text: &str, max: usize) -> String {
+    const MARK: &str = "…";
     if text.len() <= max {
         return text.to_string();
     }
-    let mut end = max;
+    let mut end = max.saturating_sub(MARK.len());
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &text[..end])
+    format!("{}{MARK}", &text[..end])
 }
 
 /// The ids Azure support asks for.

@@ -9,6 +9,52 @@ use super::error::{AzureError, AzureErrorBody, Call, HttpFailure, RequestIds};
 use super::model::{ParseError, ServiceResource};
 use super::retry::parse_retry_after;
 
+/// The largest response body the client reads (1 MiB; a service is a few KiB). A larger
+/// body is an error, and it is never read in full.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Why a response body was not read.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// The body is longer than the limit.
+    TooLarge,
+    /// Reading it failed (connection, timeout).
+    Read(reqwest::Error),
+}
+
+/// Reads a response body chunk by chunk, giving up as soon as it passes `limit` bytes.
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+        if chunk.len() > limit.saturating_sub(body.len()) {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The error for a body longer than [`MAX_BODY_BYTES`].
+pub(crate) fn too_large(call: Call, status: StatusCode, ids: RequestIds) -> AzureError {
+    AzureError::Malformed {
+        call,
+        message: format!(
+            "HTTP {}: body larger than {MAX_BODY_BYTES} bytes",
+            status.as_u16()
+        ),
+        ids,
+    }
+}
+
 /// A response read in full.
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 /// Bounds for the `Retry-After` of long-running operations (ARM-NOTES §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,19 +42,30 @@ impl RetryAfterBounds {
     }
 }
 
-/// Parses a `Retry-After` value: integer seconds or an HTTP date (relative to `now`).
-/// Returns `None` for anything else.
+/// The longest wait a `Retry-After` may ask for: one hour. Azure asks for 10 s to 10 minutes
+/// (ARM-NOTES §3); a longer value comes from a misbehaving endpoint or proxy (`1e20`, a
+/// 20-digit integer, a date in year 9999) and would park a resource for months. Every
+/// parsed value is clamped to it, so no caller can overflow when it adds a wait to a time.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// Parses a `Retry-After` value: integer (or decimal) seconds or an HTTP date (relative to
+/// `now`; a date in the past means now), clamped to [`MAX_RETRY_AFTER`]. Returns `None` for
+/// anything else, including negative, not-a-number and infinite values. Never panics.
 pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
-    }
-    let at = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
-    let wait = at.duration_since(now);
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+    let wait = if let Ok(seconds) = value.parse::<u64>() {
+        Duration::from_secs(seconds)
+    } else if let Ok(seconds) = value.parse::<f64>() {
+        if !(seconds.is_finite() && seconds >= 0.0) {
+            return None;
+        }
+        // Finite but beyond `Duration` (1e20): as long as allowed.
+        Duration::try_from_secs_f64(seconds).unwrap_or(MAX_RETRY_AFTER)
+    } else {
+        let at = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+        Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// How often and how long the client retries throttled, failed or unreachable calls.
@@ -93,7 +104,7 @@ impl RetryConfig {
             .min(self.max_delay);
         let half = full / 2;
         let jitter_ms = u64::try_from((full - half).as_millis()).unwrap_or(u64::MAX);
-        half + Duration::from_millis(rng.random_range(0..=jitter_ms))
+        half.saturating_add(Duration::from_millis(rng.random_range(0..=jitter_ms)))
     }
 
     /// The wait before the next attempt, or `None` when the budget is spent. Azure's
@@ -112,6 +123,8 @@ impl RetryConfig {
         let wait = self
             .backoff(attempt, rng)
             .max(retry_after.unwrap_or_default());
-        (elapsed + wait <= self.max_elapsed).then_some(wait)
+        // Checked: `elapsed` and `retry_after` can be anything a caller or Azure passes.
+        let done_at = elapsed.checked_add(wait)?;
+        (done_at <= self.max_elapsed).then_some(wait)
     }
 }

@@ -136,9 +136,11 @@ impl TokenCache {
     }
 }
 
-/// Whether a token expires within the refresh margin.
+/// Whether a token expires within the refresh margin (checked: a `now` at the end of time
+/// refreshes rather than overflows).
 pub(crate) fn needs_refresh(token: &AccessToken, now: OffsetDateTime) -> bool {
-    token.expires_on <= now + Duration::seconds(REFRESH_MARGIN_SECONDS)
+    now.checked_add(Duration::seconds(REFRESH_MARGIN_SECONDS))
+        .is_none_or(|limit| token.expires_on <= limit)
 }
 
 /// Maps a credential error: a 4xx from the token endpoint (bad secret, unknown client or

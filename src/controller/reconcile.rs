@@ -156,7 +156,8 @@ async fn report(
         other => {
             ctx.reset_backoff(object);
             match other {
-                Requeue::After(wait) => Action::requeue(wait),
+                // Never later than the resync: Azure's Retry-After cannot park an object.
+                Requeue::After(wait) => Action::requeue(wait.min(ctx.settings.resync_interval)),
                 Requeue::Resync => Action::requeue(jitter(ctx.settings.resync_interval, 0.1)),
                 Requeue::OnChange | Requeue::Backoff => Action::await_change(),
             }

@@ -79,13 +79,14 @@ fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
     Ok(if negative { -value } else { value })
 }
 
-/// Divides rounding half away from zero (`divisor` > 0).
+/// Divides rounding half away from zero (`divisor` > 0), saturating instead of overflowing
+/// at the ends of `i64` (the callers saturate their products first).
 fn div_round(value: i64, divisor: i64) -> i64 {
     let half = divisor / 2;
     if value >= 0 {
-        (value + half) / divisor
+        value.saturating_add(half) / divisor
     } else {
-        -((-value + half) / divisor)
+        -(value.saturating_neg().saturating_add(half) / divisor)
     }
 }
 
@@ -342,6 +343,11 @@ mod tests {
             let _ = Money::parse(&text);
             let _ = UnitRate::parse(&text);
             let _ = Currency::parse(&text);
+        }
+
+        #[test]
+        fn rounding_division_never_overflows(value in any::<i64>(), divisor in 1i64..=i64::MAX) {
+            let _ = div_round(value, divisor);
         }
 
         #[test]

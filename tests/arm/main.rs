@@ -7,4 +7,5 @@ mod arm_client;
 mod arm_client_credentials;
 mod arm_client_edge;
 mod arm_client_faults;
+mod arm_client_limits;
 mod arm_client_managed_identity;

@@ -122,7 +122,7 @@ fn chart_crd_copy_equals_the_generated_crd() {
         crd["metadata"]["annotations"]["helm.sh/resource-policy"],
         "keep"
     );
-    let mut expected: Value = serde_yaml::from_slice(&committed).expect("CRD parses");
+    let mut expected: Value = serde_saphyr::from_slice(&committed).expect("CRD parses");
     expected["metadata"]["annotations"] = serde_json::json!({"helm.sh/resource-policy": "keep"});
     assert_eq!(crd, &expected);
 }
@@ -209,7 +209,7 @@ fn options_reach_the_operator_and_its_identity() {
     let text = policy["data"]["namespace-policy.yaml"]
         .as_str()
         .expect("policy");
-    let parsed: Value = serde_yaml::from_str(text).expect("policy parses");
+    let parsed: Value = serde_saphyr::from_str(text).expect("policy parses");
     assert_eq!(
         parsed,
         serde_json::json!({"platform": ["/subscriptions/00000000-0000-0000-0000-000000000000"]})

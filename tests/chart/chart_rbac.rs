@@ -39,7 +39,7 @@ struct Expected {
 fn expected_rbac() -> Expected {
     let text = std::fs::read_to_string(Path::new(CHART).join("rbac-expected.yaml"))
         .expect("rbac-expected.yaml readable");
-    let v: Value = serde_yaml::from_str(&text).expect("rbac-expected.yaml parses");
+    let v: Value = serde_saphyr::from_str(&text).expect("rbac-expected.yaml parses");
     let aggregated = v["aggregated"]
         .as_object()
         .expect("aggregated is a map")

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 /// Where `make controlplane` puts its binaries (as in the e2e binary's `support`; rendering
@@ -103,10 +102,8 @@ pub fn render(extra: &[&str]) -> Vec<Value> {
     args.extend_from_slice(extra);
     let out = helm(&args, None);
     assert!(out.ok, "helm template {extra:?} failed:\n{}", out.stderr);
-    serde_yaml::Deserializer::from_str(&out.stdout)
-        .map(|doc| Value::deserialize(doc).expect("rendered YAML parses"))
-        .filter(|v| !v.is_null())
-        .collect()
+    // Empty and null documents are skipped.
+    serde_saphyr::from_multiple::<Value>(&out.stdout).expect("rendered YAML parses")
 }
 
 pub fn kinds<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {

@@ -22,6 +22,7 @@ mod e2e_lifecycle;
 mod e2e_operations;
 mod e2e_rbac;
 mod e2e_resilience;
+mod e2e_retry_after;
 mod kstatus;
 mod kubectl_views;
 mod plan_command;

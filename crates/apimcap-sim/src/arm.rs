@@ -139,6 +139,13 @@ fn after_throttle(
     }
     let api_version = check_api_version(state, req.query, route)?;
     check_scope_exists(state, route)?;
+    if let Route::Service { name, .. } = route
+        && matches!(*req.method, Method::PATCH | Method::PUT)
+        && state.faults.draw_busy()
+    {
+        outcome.fault = Some("injected-busy".to_string());
+        return Err(service::busy(state, name));
+    }
     dispatch(state, req, route, &api_version)
 }
 

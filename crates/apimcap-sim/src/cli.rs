@@ -38,6 +38,10 @@ pub struct SimArgs {
     /// `Retry-After` seconds on 202 answers and running polls.
     #[arg(long, default_value_t = 60)]
     pub retry_after: u64,
+    /// `Retry-After` on 202 answers and running polls, verbatim (`1e20`, an HTTP date...),
+    /// instead of --retry-after; for testing clients against absurd values.
+    #[arg(long)]
+    pub retry_after_text: Option<String>,
     /// Whether 202 answers carry `Azure-AsyncOperation`, and which URL.
     #[arg(long, value_enum, default_value_t = AsyncHeader::None)]
     pub async_operation: AsyncHeader,
@@ -65,6 +69,9 @@ pub struct SimArgs {
     /// Error message of that refusal (`{name}` is replaced by the service name).
     #[arg(long)]
     pub busy_message: Option<String>,
+    /// `Retry-After` of that refusal, verbatim (none by default).
+    #[arg(long)]
+    pub busy_retry_after: Option<String>,
     /// Turn ARM throttling off.
     #[arg(long)]
     pub no_throttle: bool,
@@ -112,6 +119,7 @@ impl SimArgs {
             .map_err(|e| SimError::Config(e.to_string()))?;
         config.zone_divisibility = self.zone_divisibility;
         config.retry_after = self.retry_after;
+        config.retry_after_text = self.retry_after_text.clone();
         config.async_header = self.async_operation;
         config.during_operation = self.during_operation;
         config.location_final = self.location_final;
@@ -127,6 +135,7 @@ impl SimArgs {
             code: self.busy_code.clone(),
             message: self.busy_message.clone().unwrap_or(config.busy.message),
         };
+        config.busy_retry_after = self.busy_retry_after.clone();
         config.throttle.enabled = !self.no_throttle;
         config.throttle.read_burst = self.read_burst;
         config.throttle.reads_per_second = self.reads_per_second;

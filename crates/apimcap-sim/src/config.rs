@@ -164,6 +164,9 @@ pub struct SimConfig {
     pub zone_divisibility: bool,
     /// `Retry-After` seconds on 202 answers and running polls.
     pub retry_after: u64,
+    /// When set, the `Retry-After` of 202 answers and running polls verbatim instead of
+    /// `retry_after` (`1e20`, an HTTP date...), to test clients against absurd values.
+    pub retry_after_text: Option<String>,
     pub async_header: AsyncHeader,
     pub during_operation: DuringOperation,
     pub location_final: LocationFinal,
@@ -175,6 +178,8 @@ pub struct SimConfig {
     pub operation_duration: Option<Duration>,
     /// The answer to a change while another operation runs on the service.
     pub busy: ErrorSpec,
+    /// The `Retry-After` of that answer, verbatim (none by default).
+    pub busy_retry_after: Option<String>,
     pub throttle: ThrottleConfig,
     pub auth: AuthConfig,
     pub faults: FaultConfig,
@@ -209,6 +214,7 @@ impl Default for SimConfig {
             limits: UnitLimits::default(),
             zone_divisibility: true,
             retry_after: 60,
+            retry_after_text: None,
             async_header: AsyncHeader::default(),
             during_operation: DuringOperation::default(),
             location_final: LocationFinal::default(),
@@ -223,6 +229,7 @@ impl Default for SimConfig {
                           progress on it. Retry when it has completed."
                     .to_string(),
             },
+            busy_retry_after: None,
             throttle: ThrottleConfig::default(),
             auth: AuthConfig::default(),
             faults: FaultConfig::default(),
@@ -232,6 +239,13 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
+    /// The `Retry-After` of 202 answers and running polls.
+    pub fn retry_after_header(&self) -> String {
+        self.retry_after_text
+            .clone()
+            .unwrap_or_else(|| self.retry_after.to_string())
+    }
+
     /// How long an operation of `base` nominal length takes in this simulator (saturating:
     /// [`SimConfig::validate`] refuses time scales that would overflow).
     pub fn scaled(&self, base: Duration) -> Duration {

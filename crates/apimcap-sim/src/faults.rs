@@ -1,5 +1,6 @@
 //! Faults on demand for ARM requests: server errors, throttling and dropped connections,
-//! either for the next N requests or at a rate. Per-service faults (fail the next
+//! either for the next N requests or at a rate; and changes refused as busy while the
+//! service still reads idle (an operation Azure does not show yet). Per-service faults (fail the next
 //! operation, busy, drift) live on the service and in the admin endpoint.
 
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,8 @@ pub enum FaultKind {
     ServerError,
     Throttle,
     Drop,
+    /// Refuse changes (PATCH, PUT of a service) with the busy answer (`--busy-*`).
+    Busy,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +59,8 @@ pub struct Faults {
     pub throttle_retry_after: u64,
     pub drop_rate: f64,
     pub next_drops: u32,
+    pub busy_rate: f64,
+    pub next_busy: u32,
 }
 
 impl Faults {
@@ -69,6 +74,8 @@ impl Faults {
             throttle_retry_after: 1,
             drop_rate: 0.0,
             next_drops: 0,
+            busy_rate: 0.0,
+            next_busy: 0,
         }
     }
 
@@ -107,6 +114,12 @@ impl Faults {
                     self.drop_rate = rate;
                 }
             }
+            FaultKind::Busy => {
+                self.next_busy = self.next_busy.saturating_add(count);
+                if request.rate.is_some() {
+                    self.busy_rate = rate;
+                }
+            }
         }
         Ok(())
     }
@@ -115,9 +128,17 @@ impl Faults {
         *self = Faults::from_config(&FaultConfig::default());
     }
 
+    /// Decides whether a change that Azure would accept is refused as busy instead.
+    pub fn draw_busy(&mut self) -> bool {
+        if self.next_busy > 0 {
+            self.next_busy -= 1;
+            return true;
+        }
+        hit(self.busy_rate)
+    }
+
     /// Decides whether the next ARM request is hit by a fault.
     pub fn draw(&mut self) -> Option<Injected> {
-        let hit = |rate: f64| rate > 0.0 && rand::random::<f64>() < rate;
         if self.next_drops > 0 {
             self.next_drops -= 1;
             return Some(Injected::Drop);
@@ -141,6 +162,10 @@ impl Faults {
         }
         None
     }
+}
+
+fn hit(rate: f64) -> bool {
+    rate > 0.0 && rand::random::<f64>() < rate
 }
 
 /// The ARM answer for an injected server error.

@@ -201,7 +201,7 @@ pub fn location_poll(state: &SimState, op: &Operation, url: &str) -> Response<Bo
             set_header(
                 &mut response,
                 "retry-after",
-                &state.config.retry_after.to_string(),
+                &state.config.retry_after_header(),
             );
             response
         }
@@ -245,7 +245,7 @@ pub fn status_poll(state: &SimState, op: &Operation, path: &str) -> Response<Bod
         set_header(
             &mut response,
             "retry-after",
-            &state.config.retry_after.to_string(),
+            &state.config.retry_after_header(),
         );
     }
     response

@@ -154,7 +154,7 @@ impl SeedPrincipal {
 impl Seed {
     /// Reads a seed from YAML or JSON text.
     pub fn parse(text: &str) -> Result<Seed, SimError> {
-        serde_yaml::from_str(text).map_err(|e| SimError::Seed(e.to_string()))
+        serde_saphyr::from_str(text).map_err(|e| SimError::Seed(e.to_string()))
     }
 
     /// Reads a seed file.

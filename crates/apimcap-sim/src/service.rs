@@ -107,13 +107,18 @@ fn parse_body(req: &ArmRequest) -> Result<Value, ArmError> {
     }
 }
 
-fn busy(state: &SimState, name: &str) -> ArmError {
+/// The refusal of a change while another operation runs (`--busy-*` switches).
+pub(crate) fn busy(state: &SimState, name: &str) -> ArmError {
     let spec = &state.config.busy;
-    ArmError::new(
+    let error = ArmError::new(
         spec.status,
         &spec.code,
         spec.message.replace("{name}", name),
-    )
+    );
+    match &state.config.busy_retry_after {
+        Some(retry_after) => error.with_header("retry-after", retry_after.clone()),
+        None => error,
+    }
 }
 
 /// Fields the client cannot change.
@@ -164,7 +169,7 @@ fn accepted(
     set_header(
         &mut response,
         "retry-after",
-        &state.config.retry_after.to_string(),
+        &state.config.retry_after_header(),
     );
     response
 }

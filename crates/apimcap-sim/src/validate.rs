@@ -111,6 +111,18 @@ impl SimConfig {
                 MAX_TOKEN_LIFETIME.as_secs()
             )));
         }
+        for (flag, text) in [
+            ("--retry-after-text", &self.retry_after_text),
+            ("--busy-retry-after", &self.busy_retry_after),
+        ] {
+            if let Some(text) = text
+                && (text.trim().is_empty() || http::HeaderValue::from_str(text).is_err())
+            {
+                return Err(config_error(format!(
+                    "{flag} {text:?} cannot be sent as a header value"
+                )));
+            }
+        }
         if !(400..=599).contains(&self.busy.status) {
             return Err(config_error(format!(
                 "--busy-status {} is not an error status (400..=599)",
@@ -137,7 +149,7 @@ mod tests {
 
     #[test]
     fn absurd_numbers_are_refused() {
-        let cases: [(&str, Spoil); 12] = [
+        let cases: [(&str, Spoil); 14] = [
             ("--time-scale", |c| c.time_scale = f64::INFINITY),
             ("--time-scale", |c| c.time_scale = 1e30),
             ("--time-scale", |c| c.time_scale = -1.0),
@@ -158,6 +170,12 @@ mod tests {
             }),
             ("--busy-status", |c| c.busy.status = 200),
             ("--throttle-rate", |c| c.faults.throttle_rate = 1.5),
+            ("--retry-after-text", |c| {
+                c.retry_after_text = Some("60\nx".into())
+            }),
+            ("--busy-retry-after", |c| {
+                c.busy_retry_after = Some(" ".into())
+            }),
         ];
         for (flag, set) in cases {
             let mut config = SimConfig::default();

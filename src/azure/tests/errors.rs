@@ -1,3 +1,5 @@
+//! Error envelopes (bounded texts), HTTP status classification and the reasons of errors.
+
 use std::time::Duration;
 
 use crate::azure::error::{
@@ -277,4 +279,49 @@ fn a_forbidden_subnet_read_names_its_call() {
     );
     assert_eq!(http(Call::GetSkus, 404, "").call(), Some(Call::GetSkus));
     assert_eq!(AzureError::Config("x".into()).call(), None);
+}
+
+/// `text` is `original` cut on a character boundary to at most 4 KiB, `…` marking the cut.
+fn assert_cut(text: &str, original: &str) {
+    assert!(text.len() <= 4096, "{} bytes kept", text.len());
+    let kept = text.strip_suffix('…').expect("the cut is marked");
+    assert!(original.starts_with(kept), "a prefix of Azure's text");
+    assert!(kept.len() > 4000, "most of 4 KiB is kept: {}", kept.len());
+}
+
+#[test]
+fn long_azure_messages_and_targets_are_cut_to_4_kib_on_a_char_boundary() {
+    // Three-byte characters, so 4096 falls inside one.
+    let message = "é€".repeat(3000);
+    let target = "t€".repeat(3000);
+    let body = serde_json::json!({"error": {
+        "code": "ValidationError", "message": message, "target": target,
+        "details": [{"code": "Inner", "message": message}],
+    }});
+    let error = AzureErrorBody::from_response(400, body.to_string().as_bytes());
+    assert_eq!(error.code, "ValidationError");
+    assert_cut(&error.message, &message);
+    assert_cut(error.target.as_deref().unwrap_or_default(), &target);
+    assert_cut(&error.details[0].message, &message);
+    let shown = http(Call::PatchCapacity, 400, &body.to_string()).to_string();
+    assert!(shown.len() < 9000, "{} bytes in the error", shown.len());
+
+    // The same in an operation status body, and for a message that is not a string.
+    let status =
+        serde_json::json!({"status": "Failed", "error": {"code": "X", "message": message}});
+    let Some(crate::azure::lro::OperationStatus::Failed(failed)) =
+        crate::azure::lro::operation_status(&status)
+    else {
+        panic!("a failed status");
+    };
+    assert_cut(&failed.message, &message);
+    let numbers: Vec<u32> = (0..2000).collect();
+    let odd = serde_json::json!({"error": {"code": "X", "message": numbers}});
+    let odd = AzureErrorBody::from_response(400, odd.to_string().as_bytes());
+    assert_cut(&odd.message, &serde_json::json!(numbers).to_string());
+
+    // Short texts are kept verbatim.
+    let short = r#"{"error": {"code": "C", "message": "M€"}}"#;
+    let short = AzureErrorBody::from_response(400, short.as_bytes());
+    assert_eq!(short.message, "M€");
 }

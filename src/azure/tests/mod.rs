@@ -1,11 +1,14 @@
 //! Unit tests of the pure parts of the Azure client: parsing, patch bodies, Retry-After,
 //! backoff, error envelopes and classification, the token bucket, operation handles and
-//! the credentials Secret, and the facts read before a change (subnets, SKUs).
+//! the credentials Secret, the facts read before a change (subnets, SKUs); property tests of
+//! every parser of outside data (`fuzz*.rs`).
 
 mod credentials;
 mod errors;
 mod facts;
 mod fixtures;
+mod fuzz;
+mod fuzz_inputs;
 mod lro;
 mod parse;
 mod patch;

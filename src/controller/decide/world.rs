@@ -178,7 +178,7 @@ impl World {
     }
 
     pub fn policy(mut self, yaml: &str) -> Self {
-        self.policy = Some(serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("policy: {e}")));
+        self.policy = Some(serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("policy: {e}")));
         self
     }
 

@@ -202,7 +202,7 @@ fn a_spec_without_schedules_or_windows_keeps_its_serialised_form() {
     let plain = spec("");
     assert!(plain.schedules.is_empty());
     assert!(plain.change_windows.is_none());
-    let yaml = serde_yaml::to_string(&plain).expect("serialises");
+    let yaml = serde_saphyr::to_string(&plain).expect("serialises");
     assert!(!yaml.contains("schedules"), "{yaml}");
     assert!(!yaml.contains("changeWindows"), "{yaml}");
 }

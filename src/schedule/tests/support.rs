@@ -33,7 +33,7 @@ pub fn spec(extra: &str) -> ApimCapacitySpec {
          sku: Premium\n\
          regions:\n  - {{location: westeurope, units: 2}}\n  - {{location: eastus, units: 1}}\n{extra}"
     );
-    serde_yaml::from_str(&yaml).unwrap_or_else(|e| panic!("bad test spec: {e}\n{yaml}"))
+    serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("bad test spec: {e}\n{yaml}"))
 }
 
 /// The timetable of [`spec`]`(extra)`, which must be valid.

@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::replicas::{free_port, http_get};
@@ -63,10 +62,8 @@ pub fn helm_template(release: &str, namespace: &str, values: &[&str]) -> Vec<Val
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    serde_yaml::Deserializer::from_str(&text)
-        .map(|doc| Value::deserialize(doc).expect("rendered YAML parses"))
-        .filter(|v| !v.is_null())
-        .collect()
+    let documents: Vec<Value> = serde_saphyr::from_multiple(&text).expect("rendered YAML parses");
+    documents.into_iter().filter(|v| !v.is_null()).collect()
 }
 
 impl Pods {

@@ -44,6 +44,8 @@ fn every_switch_is_read() {
         "false",
         "--retry-after",
         "1",
+        "--retry-after-text",
+        "1e20",
         "--async-operation",
         "separate",
         "--during-operation",
@@ -62,6 +64,8 @@ fn every_switch_is_read() {
         "InvalidOperation",
         "--busy-message",
         "API Management service is activating",
+        "--busy-retry-after",
+        "100000",
         "--no-throttle",
         "--read-burst",
         "5",
@@ -84,6 +88,8 @@ fn every_switch_is_read() {
     assert_eq!(config.limits.max_units(Sku::Premium), 40);
     assert!(!config.zone_divisibility);
     assert_eq!(config.async_header, AsyncHeader::Separate);
+    assert_eq!(config.retry_after_header(), "1e20");
+    assert_eq!(config.busy_retry_after.as_deref(), Some("100000"));
     assert_eq!(config.during_operation, DuringOperation::New);
     assert_eq!(config.location_final, LocationFinal::NoContent);
     assert_eq!(config.failed_state, FailedState::Failed);
@@ -122,6 +128,8 @@ fn nonsense_is_refused() {
         vec!["--operation-seconds", "-1"],
         vec!["--async-operation", "sometimes"],
         vec!["--seed", "/nonexistent/seed.yaml"],
+        vec!["--retry-after-text", ""],
+        vec!["--busy-retry-after", "1\r\n2"],
     ] {
         assert!(parse(&args).is_err(), "{args:?}");
     }

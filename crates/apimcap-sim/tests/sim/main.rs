@@ -1,5 +1,6 @@
 //! The simulator over real HTTPS, in one test binary: identity, the command line, ARM
-//! conformance, faults and throttling, long-running operations, bad input, and property
+//! conformance, faults and throttling, long-running operations, absurd `Retry-After`
+//! switches, bad input, and property
 //! tests of every parser of outside data.
 
 mod arbitrary;
@@ -10,4 +11,5 @@ mod conformance;
 mod faults;
 mod operations;
 mod properties;
+mod retry_after;
 mod support;
