@@ -25,6 +25,8 @@ mod started;
 mod trust;
 
 #[cfg(test)]
+mod pending_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod world;
@@ -44,7 +46,7 @@ use crate::plan::{DurationEstimates, Step, StepKind};
 use crate::policy::NamespacePolicy;
 use crate::status::{Observed, Outcome};
 
-pub use started::after_start;
+pub use started::{after_start, intent};
 
 /// Everything a decision depends on that is known before any Azure call.
 pub struct Input<'a> {

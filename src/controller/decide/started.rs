@@ -5,7 +5,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::trust::{capacity_text, is_the_service, reached};
 use super::{Start, Verdict};
-use crate::api::{Action, LastOperation, OperationResult, OperationStatus, Reason};
+use crate::api::{
+    Action, ApimCapacityStatus, LastOperation, OperationResult, OperationStatus, PendingChange,
+    Reason,
+};
 use crate::azure::{AzureError, PatchOutcome};
 use crate::controller::context::Settings;
 use crate::controller::outcomes::{Requeue, from_azure_error};
@@ -23,6 +26,10 @@ pub fn after_start(
     now: Timestamp,
 ) -> Verdict {
     let target_units = target_units(&start);
+    let settled = match &answer {
+        Ok(_) => true,
+        Err(e) => !may_have_started(e),
+    };
     let Start {
         step,
         number,
@@ -81,11 +88,52 @@ pub fn after_start(
         }
         Err(e) => from_azure_error(&e, settings.busy_poll_interval()),
     };
+    findings.observed.pending_settled = settled;
     Verdict {
         outcome,
         requeue,
         findings,
     }
+}
+
+/// The status to write before the PATCH of `start` is sent: the previous one with the change
+/// in `status.pending` under the client request id the PATCH will carry, so that a process
+/// that stops between the PATCH and the next status write finds it again and adopts the
+/// operation Azure runs for it instead of losing it (or sending it twice).
+pub fn intent(
+    previous: &ApimCapacityStatus,
+    start: &Start,
+    client_request_id: &str,
+    now: Timestamp,
+) -> ApimCapacityStatus {
+    let mut next = previous.clone();
+    next.pending = Some(PendingChange {
+        client_request_id: client_request_id.to_string(),
+        step: start.number,
+        total_steps: start.total,
+        description: start.step.description(),
+        action: Action::from(start.step.kind()),
+        requested_at: Time(now),
+        target_sku: start.step.target.sku,
+        target_units: target_units(start),
+        generation: start.generation,
+    });
+    next
+}
+
+/// An error after which the PATCH may still have reached Azure (no answer, or an answer
+/// that could not be read): the recorded change stays until the service shows what became
+/// of it.
+fn may_have_started(e: &AzureError) -> bool {
+    matches!(
+        e,
+        AzureError::Timeout { .. }
+            | AzureError::Connection { .. }
+            | AzureError::Malformed { .. }
+            | AzureError::MissingOperationUrl { .. }
+            | AzureError::InvalidOperationUrl(_)
+            | AzureError::ServerError(_)
+    )
 }
 
 /// Azure applied the change at once (200). When the service it returned has the target,
