@@ -40,6 +40,7 @@ pub struct Metrics {
     operations_in_flight: Gauge,
     operation_duration: Family<KindLabel, Histogram>,
     drift_detected: Counter,
+    unreadable_resources: Counter,
     leader: Gauge,
     azure_requests: Family<RequestLabels, Counter>,
     azure_throttled: Counter,
@@ -81,6 +82,12 @@ impl Default for Metrics {
             "Times a service was found changed outside its ApimCapacity",
             drift_detected.clone(),
         );
+        let unreadable_resources = Counter::default();
+        registry.register(
+            "unreadable_resources",
+            "Watch events of ApimCapacity objects that could not be read (left out, not reconciled)",
+            unreadable_resources.clone(),
+        );
         let leader = Gauge::default();
         registry.register(
             "leader",
@@ -108,6 +115,7 @@ impl Default for Metrics {
             operations_in_flight,
             operation_duration,
             drift_detected,
+            unreadable_resources,
             leader,
             in_flight: Mutex::new(HashSet::new()),
         }
@@ -149,6 +157,10 @@ impl Metrics {
 
     pub fn drift_detected(&self) {
         self.drift_detected.inc();
+    }
+
+    pub fn unreadable_resource(&self) {
+        self.unreadable_resources.inc();
     }
 
     pub fn set_leader(&self, leader: bool) {

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use kube::runtime::{Controller, WatchStreamExt, predicates, reflector, watcher};
-use kube::{Api, Client};
+use kube::Client;
+use kube::runtime::{Controller, reflector};
 use tokio::sync::watch;
 
 use super::context::{Context, Settings};
 use super::election::{self, Leader};
 use super::fence::Fence;
 use super::leader::{InvalidLeaseConfig, LeaseConfig};
+use super::watch::watch_resources;
 use super::{clients, heartbeat, reconcile};
-use crate::api::ApimCapacity;
 use crate::azure::{AzureError, AzureSettings, CredentialSource};
 use crate::domain::UnitLimits;
 use crate::http::Health;
@@ -149,7 +149,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         health.clone(),
     )
     .with_fence(fence);
-    let stream = watch_resources(watch_client, writer, health.clone());
+    let stream = watch_resources(watch_client, writer, health.clone(), metrics.clone());
     let beat = health
         .liveness
         .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
@@ -248,48 +248,6 @@ async fn stopping(mut stop: watch::Receiver<bool>) {
         std::future::pending::<()>().await;
     }
     tracing::info!("stopping: finishing running reconciles");
-}
-
-/// The watch of every ApimCapacity, feeding the store and the controller: a reconcile on a
-/// new generation or a reconcile request, never on the operator's own status writes.
-fn watch_resources(
-    client: Client,
-    writer: reflector::store::Writer<ApimCapacity>,
-    health: Health,
-) -> impl futures::Stream<Item = Result<ApimCapacity, watcher::Error>> {
-    let api: Api<ApimCapacity> = Api::all(client);
-    reflector(writer, watcher(api, watcher::Config::default()))
-        .inspect(move |event| match event {
-            Ok(watcher::Event::InitDone) => {
-                health.set_problem(None);
-                health.set_ready(true);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot watch ApimCapacity resources: check the CRD is installed and the operator's RBAC (apimcapacities get, list, watch)");
-                health.set_problem(Some(format!("cannot watch ApimCapacity resources: {e}")));
-            }
-            Ok(_) => {}
-        })
-        .applied_objects()
-        .predicate_filter(spec_or_requested_reconcile, Default::default())
-}
-
-/// The annotation that asks for a reconcile now (any new value), like Flux's
-/// `reconcile.fluxcd.io/requestedAt`, which is honoured too.
-pub const RECONCILE_REQUESTED_AT: &str = "capacity.apim.dev/reconcile-requested-at";
-
-/// Reconcile on a new generation (a spec change) or a new reconcile request; status and
-/// other metadata changes (including this operator's own status writes) do not cost an
-/// Azure read.
-fn spec_or_requested_reconcile(obj: &ApimCapacity) -> Option<u64> {
-    use std::hash::{Hash, Hasher};
-    let annotations = obj.metadata.annotations.as_ref();
-    let requested = |key: &str| annotations.and_then(|a| a.get(key)).cloned();
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    predicates::generation(obj).hash(&mut hasher);
-    requested(RECONCILE_REQUESTED_AT).hash(&mut hasher);
-    requested("reconcile.fluxcd.io/requestedAt").hash(&mut hasher);
-    Some(hasher.finish())
 }
 
 async fn finish_http(

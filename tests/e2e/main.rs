@@ -21,6 +21,7 @@ mod e2e_leader_pods;
 mod e2e_lifecycle;
 mod e2e_operations;
 mod e2e_rbac;
+mod e2e_recorded_change;
 mod e2e_resilience;
 mod e2e_retry_after;
 mod kstatus;

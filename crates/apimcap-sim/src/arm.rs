@@ -53,6 +53,14 @@ pub fn handle(state: &mut SimState, req: &ArmRequest) -> Outcome {
         return outcome;
     }
     let result = pipeline(state, req, route.as_ref(), injected, &mut outcome);
+    let write = *req.method != Method::GET && *req.method != Method::HEAD;
+    if write
+        && result.as_ref().is_ok_and(|r| r.status().is_success())
+        && state.faults.draw_lost_answer()
+    {
+        outcome.fault = Some("answer lost".to_string());
+        return outcome;
+    }
     outcome.response = Some(match result {
         Ok(response) => response,
         Err(error) => error.into_response(),
