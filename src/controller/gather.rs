@@ -1,5 +1,6 @@
 //! The reads the decision asks for (I/O): the resource's credential, one poll of the
-//! recorded operation, one GET of the service. Each fills one fact; nothing is decided here.
+//! recorded operation, one GET of the service, and the preflight reads (`/skus`, subnets;
+//! see [`super::reads`]). Each fills one fact; nothing is decided here.
 
 use kube::ResourceExt;
 
@@ -56,12 +57,20 @@ pub async fn gather(
             }
             facts.service = Some(answer);
         }
+        Need::Skus(service) => {
+            facts.skus = Some(super::reads::skus(ctx, azure.as_ref(), &service).await);
+        }
+        Need::Subnets(wanted) => {
+            let service = obj.spec.service.service_ref();
+            let reads = super::reads::subnets(ctx, azure.as_ref(), &service, wanted).await;
+            facts.subnets = Some(reads);
+        }
     }
 }
 
 /// The Azure client asked for before the credential was gathered: a bug in the order of
 /// the gates, reported instead of panicking.
-fn no_client() -> AzureError {
+pub(super) fn no_client() -> AzureError {
     AzureError::Config("no Azure credential was gathered before an Azure call".into())
 }
 

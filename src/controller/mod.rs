@@ -18,6 +18,7 @@ pub mod heartbeat;
 pub mod leader;
 pub mod outcomes;
 pub mod ownership;
+pub mod reads;
 pub mod reconcile;
 pub mod run;
 

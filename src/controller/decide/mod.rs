@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! suspended ─ namespace policy ─ ownership ─ credentials ─ recorded operation (poll)
-//!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ plan (in sync, blocked)
+//!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ preflight (/skus, subnets,
+//!   only when a change is pending) ─ plan (in sync, blocked by a rule, then consent)
 //!   ─ drift ─ start step N of M
 //! ```
 //!
@@ -18,6 +19,7 @@
 
 mod gates;
 mod operation;
+mod preflight;
 mod service;
 mod started;
 
@@ -25,6 +27,8 @@ mod started;
 mod tests;
 #[cfg(test)]
 mod world;
+#[cfg(test)]
+mod world_preflight;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,11 +40,12 @@ use super::events::Note;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
 use crate::azure::{AzureError, OperationHandle, PollOutcome, ServiceResource};
-use crate::domain::ServiceRef;
+use crate::domain::{AzureLimits, ServiceRef};
 use crate::plan::{DurationEstimates, Step, StepKind};
 use crate::policy::NamespacePolicy;
 use crate::status::{Observed, Outcome};
 
+pub use preflight::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
 pub use started::after_start;
 
 /// Everything a decision depends on that is known before any Azure call.
@@ -70,6 +75,10 @@ pub struct Facts {
     pub poll: Option<Result<PollOutcome, AzureError>>,
     /// The live service (one GET).
     pub service: Option<Result<ServiceResource, AzureError>>,
+    /// The unit limits Azure reports for the service (`/skus`, cached for a day).
+    pub skus: Option<Result<AzureLimits, AzureError>>,
+    /// The subnets of the VNet-injected regions a pending change would grow (cached).
+    pub subnets: Option<Vec<SubnetRead>>,
 }
 
 /// A fact the next gate needs.
@@ -81,6 +90,10 @@ pub enum Need {
     Poll(OperationHandle),
     /// One GET of the service.
     Service(ServiceRef),
+    /// The unit limits Azure reports for the service.
+    Skus(ServiceRef),
+    /// The address prefix of each of these subnets.
+    Subnets(Vec<SubnetToRead>),
 }
 
 /// What to do next.
@@ -162,7 +175,8 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     let recorded = operation::recorded(input, facts, &mut found)?;
     let live = service::live(input, facts, recorded.resource, &mut found)?;
     service::not_busy(input, live, recorded.lost, &mut found)?;
-    let steps = service::planned(input, live, recorded.finished_step, &mut found)?;
+    let policy = preflight::policy(input, facts, live, &mut found)?;
+    let steps = service::planned(input, live, &policy, recorded.finished_step, &mut found)?;
     service::drift(input, live, recorded.finished_step.is_some(), &mut found)?;
     Ok(service::start(
         input,

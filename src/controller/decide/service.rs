@@ -6,7 +6,7 @@ use crate::api::{DriftPolicy, Reason, planned_changes};
 use crate::azure::ServiceResource;
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::{Requeue, from_azure_error, from_blocked};
-use crate::plan::{self, Plan, Step};
+use crate::plan::{Plan, Policy, Step};
 use crate::status::Outcome;
 
 /// The live service: as the poll returned it, or one GET.
@@ -55,16 +55,17 @@ pub(super) fn not_busy(
     Err(found.conclude(Outcome::WaitingForAzure { message }, requeue))
 }
 
-/// The plan from the live service to the spec; concludes when in sync or blocked.
+/// The plan from the live service to the spec under `policy`; concludes when in sync or
+/// blocked (a rule before a missing consent).
 pub(super) fn planned(
     input: &Input,
     resource: &ServiceResource,
+    policy: &Policy,
     finished_step: Option<(u32, u32)>,
     found: &mut Findings,
 ) -> Result<Vec<Step>, Decision> {
-    let spec = &input.resource.spec;
-    let policy = spec.planner_policy(input.settings.limits.clone(), input.durations.clone());
-    let planned = plan::plan(&spec.desired(), &resource.live, &policy, input.now);
+    let desired = input.resource.spec.desired();
+    let planned = super::preflight::rules_first(&desired, &resource.live, policy, input.now);
     found.observed.live = Some(resource.live.clone());
     match planned {
         Plan::InSync => {

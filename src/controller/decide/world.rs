@@ -21,7 +21,9 @@ use crate::azure::{
 };
 use crate::controller::context::Settings;
 use crate::controller::outcomes::Requeue;
-use crate::domain::{Sku, UnitLimits};
+use crate::domain::{AzureLimits, Sku, SubnetPrefix, UnitLimits};
+
+pub use super::world_preflight::injected;
 use crate::plan::DurationEstimates;
 use crate::policy::NamespacePolicy;
 use crate::status::Outcome;
@@ -40,6 +42,15 @@ pub struct World {
     pub poll: Answer<PollOutcome>,
     pub service: Answer<ServiceResource>,
     pub patch: Answer<PatchOutcome>,
+    /// Azure's `/skus` answer; `None`: remembered from an earlier read (no call, nothing
+    /// reported, so the built-in table applies).
+    pub skus: Option<Answer<AzureLimits>>,
+    /// Each subnet read's answer, by subnet id; a subnet not listed is remembered as
+    /// unreadable (no call).
+    pub subnets: Vec<(
+        String,
+        Box<dyn Fn() -> Result<SubnetPrefix, super::SubnetProblem>>,
+    )>,
 }
 
 /// What one reconcile did in a world.
@@ -96,6 +107,8 @@ pub fn world() -> World {
             ))
         }),
         patch: Box::new(|| Ok(PatchOutcome::Started(handle(Duration::from_secs(60))))),
+        skus: None,
+        subnets: Vec::new(),
     }
 }
 
@@ -126,12 +139,17 @@ pub fn handle(retry_after: Duration) -> OperationHandle {
 
 /// An Azure error answer with this status and code.
 pub fn azure_error(call: Call, status: u16, code: &str) -> AzureError {
+    azure_error_saying(call, status, code, &format!("{code} from Azure"))
+}
+
+/// An Azure error answer with this status, code and message.
+pub fn azure_error_saying(call: Call, status: u16, code: &str, message: &str) -> AzureError {
     AzureError::from_http(HttpFailure {
         call,
         status,
         error: AzureErrorBody {
             code: code.into(),
-            message: format!("{code} from Azure"),
+            message: message.into(),
             ..AzureErrorBody::default()
         },
         ids: RequestIds::default(),
@@ -302,6 +320,7 @@ impl World {
                     calls.push("get");
                     facts.service = Some((self.service)());
                 }
+                Decision::Gather(need) => self.gather_preflight(need, &mut facts, &mut calls),
                 Decision::Start(start) => {
                     calls.push("patch");
                     let verdict = after_start(

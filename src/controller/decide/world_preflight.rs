@@ -1,0 +1,84 @@
+//! The preflight side of the decision table's world: Azure's `/skus` answer, the subnets a
+//! change reads, and services injected into a virtual network.
+
+use serde_json::json;
+
+use super::world::World;
+use super::{Facts, Need, SubnetProblem, SubnetRead};
+use crate::azure::{AzureError, ErrorKind, ServiceResource};
+use crate::domain::{AzureLimits, SubnetPrefix};
+
+/// The same service injected into a virtual network (`External` or `Internal`), each
+/// listed region (display name) in the subnet with that id.
+pub fn injected(service: ServiceResource, vnet: &str, subnets: &[(&str, &str)]) -> ServiceResource {
+    let mut raw = service.raw().clone();
+    raw["properties"]["virtualNetworkType"] = json!(vnet);
+    for (location, id) in subnets {
+        let config = json!({"subnetResourceId": id});
+        if raw["location"] == json!(location) {
+            raw["properties"]["virtualNetworkConfiguration"] = config;
+        } else if let Some(regions) = raw["properties"]["additionalLocations"].as_array_mut() {
+            for region in regions
+                .iter_mut()
+                .filter(|r| r["location"] == json!(location))
+            {
+                region["virtualNetworkConfiguration"] = config.clone();
+            }
+        }
+    }
+    ServiceResource::from_value(raw).unwrap_or_else(|e| panic!("injected service: {e}"))
+}
+
+impl World {
+    /// Azure's `/skus` is read (not remembered) and answers `answer`.
+    pub fn skus(mut self, answer: impl Fn() -> Result<AzureLimits, AzureError> + 'static) -> Self {
+        self.skus = Some(Box::new(answer));
+        self
+    }
+
+    /// The subnet `id` is read and answers `answer`.
+    pub fn subnet(
+        mut self,
+        id: &str,
+        answer: impl Fn() -> Result<SubnetPrefix, SubnetProblem> + 'static,
+    ) -> Self {
+        self.subnets.push((id.to_string(), Box::new(answer)));
+        self
+    }
+
+    pub(super) fn gather_preflight(
+        &self,
+        need: Need,
+        facts: &mut Facts,
+        calls: &mut Vec<&'static str>,
+    ) {
+        match need {
+            Need::Skus(_) => match &self.skus {
+                Some(answer) => {
+                    calls.push("skus");
+                    facts.skus = Some(answer());
+                }
+                None => facts.skus = Some(Ok(AzureLimits::default())),
+            },
+            Need::Subnets(wanted) => {
+                let reads = wanted.into_iter().map(|subnet| {
+                    let answer = match self.subnets.iter().find(|(id, _)| *id == subnet.id) {
+                        Some((_, answer)) => {
+                            calls.push("subnet");
+                            answer()
+                        }
+                        None => Err(SubnetProblem {
+                            message: "remembered as unreadable".into(),
+                            kind: ErrorKind::Terminal,
+                            forbidden: true,
+                            fresh: false,
+                        }),
+                    };
+                    SubnetRead { subnet, answer }
+                });
+                facts.subnets = Some(reads.collect());
+            }
+            other => panic!("not a preflight read: {other:?}"),
+        }
+    }
+}
