@@ -60,9 +60,10 @@ pub async fn gather(
         Need::Skus(service) => {
             facts.skus = Some(super::reads::skus(ctx, azure.as_ref(), &service).await);
         }
-        Need::Subnets(wanted) => {
+        Need::Subnets(wanted, again) => {
             let service = obj.spec.service.service_ref();
-            let reads = super::reads::subnets(ctx, azure.as_ref(), &service, wanted).await;
+            let api = azure.as_ref();
+            let reads = super::reads::subnets(ctx, api, &service, wanted, again).await;
             facts.subnets = Some(reads);
         }
     }

@@ -97,29 +97,42 @@ pub async fn skus(
     answer
 }
 
-/// The prefix of each subnet of `service` in `wanted`, remembered for an hour; a terminal
-/// failure is remembered too, a transient one is not.
+/// The prefix of each subnet of `service` in `wanted`, remembered for an hour (unless
+/// `again`); a terminal failure is remembered too, a transient one is not.
 pub async fn subnets(
     ctx: &Context,
     azure: Option<&ArmClient>,
     service: &ServiceRef,
     wanted: Vec<SubnetToRead>,
+    again: bool,
 ) -> Vec<SubnetRead> {
     let key = service.key();
     ctx.reads.prune(&managed(ctx));
     let mut reads = Vec::with_capacity(wanted.len());
     for subnet in wanted {
-        let answer = match ctx.reads.subnet(&key, &subnet.id) {
-            Some(Remembered::Prefix(prefix)) => Ok(prefix),
-            Some(Remembered::Unreadable(message, forbidden)) => Err(SubnetProblem {
-                message,
-                kind: ErrorKind::Terminal,
-                forbidden,
-                fresh: false,
-            }),
-            None => read_subnet(ctx, azure, &key, &subnet).await,
+        let remembered = if again {
+            None
+        } else {
+            ctx.reads.subnet(&key, &subnet.id)
         };
-        reads.push(SubnetRead { subnet, answer });
+        let (answer, fresh) = match remembered {
+            Some(Remembered::Prefix(prefix)) => (Ok(prefix), false),
+            Some(Remembered::Unreadable(message, forbidden)) => {
+                let kind = ErrorKind::Terminal;
+                let problem = SubnetProblem {
+                    message,
+                    kind,
+                    forbidden,
+                };
+                (Err(problem), false)
+            }
+            None => (read_subnet(ctx, azure, &key, &subnet).await, true),
+        };
+        reads.push(SubnetRead {
+            subnet,
+            answer,
+            fresh,
+        });
     }
     reads
 }
@@ -161,6 +174,5 @@ async fn read_subnet(
         message: e.to_string(),
         kind: e.kind(),
         forbidden: matches!(e, AzureError::Forbidden(_)),
-        fresh: true,
     })
 }

@@ -92,8 +92,9 @@ pub enum Need {
     Service(ServiceRef),
     /// The unit limits Azure reports for the service.
     Skus(ServiceRef),
-    /// The address prefix of each of these subnets.
-    Subnets(Vec<SubnetToRead>),
+    /// The address prefix of each of these subnets; `true`: read again even when
+    /// remembered (a remembered prefix would refuse the change).
+    Subnets(Vec<SubnetToRead>, bool),
 }
 
 /// What to do next.

@@ -8,7 +8,8 @@
 //! by a unit limit Azure may raise): an in-sync service or a spec the rules refuse whatever
 //! Azure says costs no read. A subnet that cannot be read (a 403 means the identity lacks
 //! `Microsoft.Network/virtualNetworks/subnets/read`) is a warning, not a stop: the change
-//! goes ahead unchecked, and Azure has the last word.
+//! goes ahead unchecked, and Azure has the last word. A prefix remembered from an earlier
+//! read that would refuse the change is read again first: the subnet may have grown.
 //!
 //! The plan is then judged rules first (DESIGN §9): when it lacks a consent but a rule or
 //! the preflight would refuse it even with every consent, the rule is reported, so nobody
@@ -43,6 +44,9 @@ pub struct SubnetRead {
     pub subnet: SubnetToRead,
     /// The subnet's address prefix, or why it could not be read.
     pub answer: Result<SubnetPrefix, SubnetProblem>,
+    /// Read just now, not remembered from an earlier reconcile: a problem is worth an Event,
+    /// and a prefix too small is believed.
+    pub fresh: bool,
 }
 
 /// Why a subnet's prefix is unknown.
@@ -54,8 +58,6 @@ pub struct SubnetProblem {
     pub kind: ErrorKind,
     /// Azure answered 403: the identity lacks [`SUBNET_READ_ACTION`].
     pub forbidden: bool,
-    /// Read just now (not remembered from an earlier reconcile): worth an Event.
-    pub fresh: bool,
 }
 
 /// The planner's policy for this reconcile: the spec's consent and the operator's limits,
@@ -87,7 +89,7 @@ pub(super) fn policy(
         return Ok(policy);
     }
     let Some(reads) = &facts.subnets else {
-        return Err(Decision::Gather(Need::Subnets(wanted)));
+        return Err(Decision::Gather(Need::Subnets(wanted, false)));
     };
     let vnet = resource.virtual_network_type();
     for read in reads {
@@ -108,14 +110,33 @@ pub(super) fn policy(
                 };
                 return Err(found.conclude(outcome, Requeue::Backoff));
             }
-            Err(problem) if problem.fresh => found.events.push(Note::warning(
+            Err(problem) if read.fresh => found.events.push(Note::warning(
                 EventReason::SubnetUnreadable,
                 unreadable(&read.subnet, problem),
             )),
             Err(_) => {}
         }
     }
+    // A remembered prefix never stalls a resource: the subnet may have grown since.
+    let remembered = reads.iter().any(|r| !r.fresh && r.answer.is_ok());
+    if remembered && too_small(&desired, live, &policy, input.now) {
+        let wanted = reads.iter().map(|r| r.subnet.clone()).collect();
+        return Err(Decision::Gather(Need::Subnets(wanted, true)));
+    }
     Ok(policy)
+}
+
+/// Whether the subnets known to `policy` refuse the change (with every consent given).
+fn too_small(
+    desired: &DesiredCapacity,
+    live: &LiveService,
+    policy: &Policy,
+    now: Timestamp,
+) -> bool {
+    matches!(
+        plan::plan(desired, live, &consenting(policy), now),
+        Plan::Blocked(blocked) if blocked.reason == BlockReason::SubnetTooSmall
+    )
 }
 
 /// Whether a change would be made if every consent were given: the plan has steps, or a

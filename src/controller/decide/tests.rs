@@ -249,7 +249,6 @@ mod azure_today {
             message: "AuthorizationFailed from Azure".into(),
             kind,
             forbidden,
-            fresh: true,
         }
     }
 
@@ -320,6 +319,15 @@ mod azure_today {
         a_subnet_read_that_fails_for_a_while_retries:
             world().live(|| Ok(in_subnet())).subnet(SUBNET, || Err(problem(ErrorKind::Transient, false)))
             => ["credentials", "get", "subnet"], Retrying, Backoff;
+        a_remembered_prefix_that_fits_costs_no_read:
+            world().live(|| Ok(in_subnet())).spec(|s| s.regions[0].units = 14).remembered_subnet(SUBNET, prefix("10.0.1.0/26"))
+            => ["credentials", "get", "patch"], Scaling, secs(60);
+        a_remembered_prefix_too_small_is_read_again:
+            world().live(|| Ok(in_subnet())).spec(|s| s.regions[0].units = 14).remembered_subnet(SUBNET, prefix("10.0.1.0/27")).subnet(SUBNET, || Ok(prefix("10.0.1.0/26")))
+            => ["credentials", "get", "subnet", "patch"], Scaling, secs(60);
+        a_subnet_still_too_small_when_read_again_stalls:
+            world().live(|| Ok(in_subnet())).spec(|s| s.regions[0].units = 14).remembered_subnet(SUBNET, prefix("10.0.1.0/27")).subnet(SUBNET, || Ok(prefix("10.0.1.0/27")))
+            => ["credentials", "get", "subnet"], SubnetTooSmall, Resync;
         a_rule_is_reported_before_a_missing_consent:
             world().live(|| Ok(in_subnet())).spec(|s| { s.regions.truncate(1); s.regions[0].units = 14; }).subnet(SUBNET, || Ok(prefix("10.0.1.0/27")))
             => ["credentials", "get", "subnet"], SubnetTooSmall, Resync;

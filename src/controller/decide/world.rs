@@ -51,6 +51,8 @@ pub struct World {
         String,
         Box<dyn Fn() -> Result<SubnetPrefix, super::SubnetProblem>>,
     )>,
+    /// Subnets remembered from an earlier read (no call unless read again).
+    pub remembered: Vec<(String, SubnetPrefix)>,
 }
 
 /// What one reconcile did in a world.
@@ -109,6 +111,7 @@ pub fn world() -> World {
         patch: Box::new(|| Ok(PatchOutcome::Started(handle(Duration::from_secs(60))))),
         skus: None,
         subnets: Vec::new(),
+        remembered: Vec::new(),
     }
 }
 

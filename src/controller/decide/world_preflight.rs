@@ -46,6 +46,13 @@ impl World {
         self
     }
 
+    /// The subnet `id` is remembered with this prefix from an earlier read.
+    pub fn remembered_subnet(mut self, id: &str, prefix: SubnetPrefix) -> Self {
+        self.remembered.push((id.to_string(), prefix));
+        self
+    }
+
+    /// Gathers a preflight fact like `reads.rs` does: a remembered answer costs no call.
     pub(super) fn gather_preflight(
         &self,
         need: Need,
@@ -60,25 +67,37 @@ impl World {
                 }
                 None => facts.skus = Some(Ok(AzureLimits::default())),
             },
-            Need::Subnets(wanted) => {
+            Need::Subnets(wanted, again) => {
                 let reads = wanted.into_iter().map(|subnet| {
-                    let answer = match self.subnets.iter().find(|(id, _)| *id == subnet.id) {
-                        Some((_, answer)) => {
+                    let id = subnet.id.clone();
+                    let remembered = self.remembered.iter().find(|(r, _)| *r == id);
+                    let read = self.subnets.iter().find(|(r, _)| *r == id);
+                    let (answer, fresh) = match (remembered, read) {
+                        (Some((_, prefix)), _) if !again => (Ok(*prefix), false),
+                        (_, Some((_, answer))) => {
                             calls.push("subnet");
-                            answer()
+                            (answer(), true)
                         }
-                        None => Err(SubnetProblem {
-                            message: "remembered as unreadable".into(),
-                            kind: ErrorKind::Terminal,
-                            forbidden: true,
-                            fresh: false,
-                        }),
+                        _ => (Err(unreadable()), false),
                     };
-                    SubnetRead { subnet, answer }
+                    SubnetRead {
+                        subnet,
+                        answer,
+                        fresh,
+                    }
                 });
                 facts.subnets = Some(reads.collect());
             }
             other => panic!("not a preflight read: {other:?}"),
         }
+    }
+}
+
+/// A subnet remembered as unreadable (a 403 an hour ago).
+fn unreadable() -> SubnetProblem {
+    SubnetProblem {
+        message: "remembered as unreadable".into(),
+        kind: ErrorKind::Terminal,
+        forbidden: true,
     }
 }
