@@ -91,7 +91,37 @@ pub(super) fn policy(
     let Some(reads) = &facts.subnets else {
         return Err(Decision::Gather(Need::Subnets(wanted, false)));
     };
-    let vnet = resource.virtual_network_type();
+    with_subnets(reads, resource.virtual_network_type(), &mut policy, found)?;
+    // A remembered prefix never stalls a resource: the subnet may have grown since.
+    let remembered = reads.iter().any(|r| !r.fresh && r.answer.is_ok());
+    if remembered && too_small(&desired, live, &policy, input.now) {
+        let wanted = reads.iter().map(|r| r.subnet.clone()).collect();
+        return Err(Decision::Gather(Need::Subnets(wanted, true)));
+    }
+    Ok(policy)
+}
+
+/// Whether the subnets known to `policy` refuse the change (with every consent given).
+fn too_small(
+    desired: &DesiredCapacity,
+    live: &LiveService,
+    policy: &Policy,
+    now: Timestamp,
+) -> bool {
+    matches!(
+        plan::plan(desired, live, &consenting(policy), now),
+        Plan::Blocked(blocked) if blocked.reason == BlockReason::SubnetTooSmall
+    )
+}
+
+/// Puts the subnets read into `policy`; a transient failure retries the reconcile, another
+/// is a warning when it was read just now.
+fn with_subnets(
+    reads: &[SubnetRead],
+    vnet: VnetType,
+    policy: &mut Policy,
+    found: &mut Findings,
+) -> Result<(), Decision> {
     for read in reads {
         match &read.answer {
             Ok(prefix) => {
@@ -117,26 +147,7 @@ pub(super) fn policy(
             Err(_) => {}
         }
     }
-    // A remembered prefix never stalls a resource: the subnet may have grown since.
-    let remembered = reads.iter().any(|r| !r.fresh && r.answer.is_ok());
-    if remembered && too_small(&desired, live, &policy, input.now) {
-        let wanted = reads.iter().map(|r| r.subnet.clone()).collect();
-        return Err(Decision::Gather(Need::Subnets(wanted, true)));
-    }
-    Ok(policy)
-}
-
-/// Whether the subnets known to `policy` refuse the change (with every consent given).
-fn too_small(
-    desired: &DesiredCapacity,
-    live: &LiveService,
-    policy: &Policy,
-    now: Timestamp,
-) -> bool {
-    matches!(
-        plan::plan(desired, live, &consenting(policy), now),
-        Plan::Blocked(blocked) if blocked.reason == BlockReason::SubnetTooSmall
-    )
+    Ok(())
 }
 
 /// Whether a change would be made if every consent were given: the plan has steps, or a
