@@ -58,7 +58,7 @@ pub struct Context {
     /// Observed operation durations, for expected completion times.
     pub durations: Mutex<DurationEstimates>,
     /// What the preflight reads remember (`/skus` for a day, subnets for an hour).
-    pub reads: super::reads::ReadCache,
+    pub reads: super::read_cache::ReadCache,
     /// Consecutive passing failures per object.
     failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
     /// The last status written per object and the resourceVersion it produced, so a

@@ -1,66 +1,16 @@
-//! The preflight reads (I/O) and what they remember: the unit limits Azure reports for a
-//! service (`GET .../skus`, kept for a day) and the prefixes of the subnets its regions are
-//! injected into (kept for an hour, an unreadable subnet too, so its warning is not repeated
-//! every reconcile). Entries of services no ApimCapacity manages any more are dropped at the
-//! next read.
+//! The preflight reads (I/O): the unit limits Azure reports for a service (`GET .../skus`)
+//! and the prefixes of the subnets its regions are injected into, each answered from
+//! [`super::read_cache::ReadCache`] while remembered. Entries of services no ApimCapacity
+//! manages any more are dropped at the next read.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
 
+use super::azure_log::{log_failure, no_client};
 use super::context::Context;
-use super::decide::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
-use super::gather::log_failure;
+use super::read_cache::Remembered;
+use super::read_facts::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
 use crate::azure::{ApimApi, ArmClient, AzureError, ErrorKind};
 use crate::domain::{AzureLimits, ServiceRef, SubnetPrefix};
-
-/// How long Azure's unit limits of a service are kept.
-pub const SKUS_TTL: Duration = Duration::from_secs(24 * 3600);
-/// How long a subnet's prefix (or the fact that it cannot be read) is kept.
-pub const SUBNET_TTL: Duration = Duration::from_secs(3600);
-
-/// A subnet as remembered.
-#[derive(Debug, Clone)]
-enum Remembered {
-    Prefix(SubnetPrefix),
-    /// A terminal failure (403, 404, a malformed id): `(message, forbidden)`.
-    Unreadable(String, bool),
-}
-
-/// What the preflight reads remember, per service (the key of [`ServiceRef::key`]).
-#[derive(Default)]
-pub struct ReadCache {
-    skus: Mutex<HashMap<String, (Instant, AzureLimits)>>,
-    subnets: Mutex<HashMap<(String, String), (Instant, Remembered)>>,
-}
-
-impl ReadCache {
-    fn skus(&self, service: &str) -> Option<AzureLimits> {
-        let cache = self.skus.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .get(service)
-            .filter(|(at, _)| at.elapsed() < SKUS_TTL)
-            .map(|(_, limits)| limits.clone())
-    }
-
-    fn subnet(&self, service: &str, id: &str) -> Option<Remembered> {
-        let cache = self.subnets.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .get(&(service.to_string(), id.to_ascii_lowercase()))
-            .filter(|(at, _)| at.elapsed() < SUBNET_TTL)
-            .map(|(_, remembered)| remembered.clone())
-    }
-
-    /// Drops expired entries and those of services not in `managed`.
-    fn prune(&self, managed: &HashSet<String>) {
-        let mut skus = self.skus.lock().unwrap_or_else(|e| e.into_inner());
-        skus.retain(|service, (at, _)| managed.contains(service) && at.elapsed() < SKUS_TTL);
-        drop(skus);
-        let mut subnets = self.subnets.lock().unwrap_or_else(|e| e.into_inner());
-        subnets
-            .retain(|(service, _), (at, _)| managed.contains(service) && at.elapsed() < SUBNET_TTL);
-    }
-}
 
 /// The services the ApimCapacity objects in the store manage.
 fn managed(ctx: &Context) -> HashSet<String> {
@@ -85,13 +35,10 @@ pub async fn skus(
     }
     let answer = match azure {
         Some(api) => api.get_skus(service).await,
-        None => Err(super::gather::no_client()),
+        None => Err(no_client()),
     };
     match &answer {
-        Ok(limits) => {
-            let mut cache = ctx.reads.skus.lock().unwrap_or_else(|e| e.into_inner());
-            cache.insert(key, (Instant::now(), limits.clone()));
-        }
+        Ok(limits) => ctx.reads.remember_skus(key, limits.clone()),
         Err(e) => log_failure("reading the service's unit limits (/skus)", e),
     }
     answer
@@ -145,7 +92,7 @@ async fn read_subnet(
 ) -> Result<SubnetPrefix, SubnetProblem> {
     let answer = match azure {
         Some(api) => api.get_subnet(&subnet.id).await,
-        None => Err(super::gather::no_client()),
+        None => Err(no_client()),
     };
     let remembered = match &answer {
         Ok(prefix) => Some(Remembered::Prefix(*prefix)),
@@ -166,9 +113,7 @@ async fn read_subnet(
         }
     }
     if let Some(remembered) = remembered {
-        let mut cache = ctx.reads.subnets.lock().unwrap_or_else(|e| e.into_inner());
-        let id = (service.to_string(), subnet.id.to_ascii_lowercase());
-        cache.insert(id, (Instant::now(), remembered));
+        ctx.reads.remember_subnet(service, &subnet.id, remembered);
     }
     answer.map_err(|e| SubnetProblem {
         message: e.to_string(),

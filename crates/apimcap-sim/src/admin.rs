@@ -116,7 +116,7 @@ pub fn handle(
             Err(response) => *response,
         },
         "/subnets" if get => json_response(200, &json!(state.subnets)),
-        "/subnets" if post => match parse::<crate::network::Subnet>(body) {
+        "/subnets" if post => match parse::<crate::subnet::Subnet>(body) {
             Ok(subnet) => match state.set_subnet(subnet) {
                 Ok(()) => json_response(200, &json!(state.subnets)),
                 Err(message) => error(400, &message),

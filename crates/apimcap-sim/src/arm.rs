@@ -264,7 +264,7 @@ fn dispatch(
             Ok(operations::status_poll(state, op, req.path))
         }
         Route::Subnet { .. } if get => {
-            let subnets: Vec<&crate::network::Subnet> = state.subnets.iter().collect();
+            let subnets: Vec<&crate::subnet::Subnet> = state.subnets.iter().collect();
             crate::network::get(&subnets, req.path)
         }
         Route::LocationResult { sub, id } | Route::LocationStatus { sub, id } if get => {

@@ -31,6 +31,7 @@ mod server;
 mod service;
 mod shape;
 mod state;
+mod subnet;
 mod throttle;
 pub mod tiers;
 mod tls;

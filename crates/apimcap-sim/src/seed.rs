@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::error::SimError;
 pub use crate::locks::{Lock, LockLevel};
-pub use crate::network::Subnet;
+pub use crate::subnet::Subnet;
 
 /// Default subscription when a service names none.
 pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";

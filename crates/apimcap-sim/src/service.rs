@@ -293,7 +293,7 @@ fn newer_rules(
 ) -> Result<Option<ErrorSpec>, ArmError> {
     crate::scale_in::check(&state.config, change.name, current, candidate)?;
     crate::zones::check(&state.config, change.sub, Some(current), candidate)?;
-    let subnets: Vec<&crate::network::Subnet> = state.subnets.iter().collect();
+    let subnets: Vec<&crate::subnet::Subnet> = state.subnets.iter().collect();
     crate::network::check(&state.config, &subnets, current, candidate)
 }
 

@@ -16,8 +16,8 @@ use crate::location::Location;
 use crate::locks::Lock;
 use crate::log::RequestLog;
 use crate::metrics::MetricValues;
-use crate::network::Subnet;
 use crate::resource;
+use crate::subnet::Subnet;
 use crate::throttle::Throttle;
 
 /// A service's identity, compared case-insensitively as Azure does.

@@ -48,7 +48,7 @@ use crate::plan::{DurationEstimates, Step, StepKind};
 use crate::policy::NamespacePolicy;
 use crate::status::{Observed, Outcome};
 
-pub use preflight::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
+pub use super::read_facts::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
 pub use started::after_start;
 
 /// Everything a decision depends on that is known before any Azure call.

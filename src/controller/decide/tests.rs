@@ -306,7 +306,8 @@ fn other_service() -> crate::azure::ServiceResource {
 
 // ── Preflight, consent and Azure's own refusals (issue: Azure as it is today) ───────────
 mod azure_today {
-    use super::super::world::{Run, azure_error_saying, injected, service, world};
+    use super::super::world::{Run, azure_error_saying, service, world};
+    use super::super::world_preflight::injected;
     use super::super::{SUBNET_READ_ACTION, SubnetProblem};
     use super::*;
     use crate::azure::ErrorKind;

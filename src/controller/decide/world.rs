@@ -23,12 +23,14 @@ use crate::controller::context::Settings;
 use crate::controller::outcomes::Requeue;
 use crate::domain::{AzureLimits, Sku, SubnetPrefix, UnitLimits};
 
-pub use super::world_preflight::injected;
 use crate::plan::DurationEstimates;
 use crate::policy::NamespacePolicy;
 use crate::status::Outcome;
 
 pub type Answer<T> = Box<dyn Fn() -> Result<T, AzureError>>;
+
+/// A subnet read's answer.
+pub type SubnetAnswer = Box<dyn Fn() -> Result<SubnetPrefix, super::SubnetProblem>>;
 
 /// One resource and everything around it.
 pub struct World {
@@ -47,10 +49,7 @@ pub struct World {
     pub skus: Option<Answer<AzureLimits>>,
     /// Each subnet read's answer, by subnet id; a subnet not listed is remembered as
     /// unreadable (no call).
-    pub subnets: Vec<(
-        String,
-        Box<dyn Fn() -> Result<SubnetPrefix, super::SubnetProblem>>,
-    )>,
+    pub subnets: Vec<(String, SubnetAnswer)>,
     /// Subnets remembered from an earlier read (no call unless read again).
     pub remembered: Vec<(String, SubnetPrefix)>,
 }
