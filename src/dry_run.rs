@@ -1,5 +1,8 @@
 //! `apimcap plan -f FILE`: what the operator would do for an ApimCapacity, against the live
-//! (or simulated) service, without changing anything.
+//! (or simulated) service, without changing anything. Like the operator, it takes the unit
+//! limits Azure reports for the service (`GET .../skus`) over the built-in table, and
+//! `--unit-limits` over both; each step that takes the service down or gives it new IP
+//! addresses says so.
 
 use std::fmt::Write as _;
 
@@ -63,12 +66,33 @@ pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
     let credential = credentials.own()?;
     let client = arm.with_credential(credential);
     let spec = &resource.spec;
-    let live = client.get_service(&spec.service.service_ref()).await?.live;
+    let service = spec.service.service_ref();
+    let live = client.get_service(&service).await?.live;
+    // Azure's own limits when it reports them; the built-in table stands in otherwise.
+    let (limits, note) = match client.get_skus(&service).await {
+        Ok(reported) => (limits.with_azure(&reported), None),
+        Err(e) => (
+            limits,
+            Some(format!(
+                "Note: Azure's unit limits for the service could not be read ({e}); the built-in table applies.\n"
+            )),
+        ),
+    };
     let policy = spec.planner_policy(limits, DurationEstimates::default());
-    Ok(render(
-        &live,
-        &plan::plan(&spec.desired(), &live, &policy, jiff::Timestamp::now()),
-    ))
+    let planned = plan::plan(&spec.desired(), &live, &policy, jiff::Timestamp::now());
+    Ok(note.unwrap_or_default() + &render(&live, &planned))
+}
+
+/// What a step costs beyond its time, as a suffix of its line.
+fn step_warnings(step: &plan::Step) -> String {
+    let mut out = String::new();
+    if step.causes_downtime() {
+        out.push_str(" [DOWNTIME: Azure serves no requests while this step runs]");
+    }
+    if step.changes_ip_addresses() {
+        out.push_str(" [NEW IP ADDRESSES: Azure gives the service new public and private IPs]");
+    }
+    out
 }
 
 /// The plan as people read it.
@@ -99,7 +123,13 @@ pub fn render(live: &crate::domain::LiveService, plan: &Plan) -> String {
                 steps.expected_completion.strftime("%Y-%m-%d %H:%M UTC")
             );
             for (i, step) in steps.steps.iter().enumerate() {
-                let _ = writeln!(out, "  {}. {}", i + 1, step.description());
+                let _ = writeln!(
+                    out,
+                    "  {}. {}{}",
+                    i + 1,
+                    step.description(),
+                    step_warnings(step)
+                );
             }
             let changes = planned_changes(&steps.steps, 1);
             let _ = writeln!(out, "{} change(s) in all.", changes.len());
