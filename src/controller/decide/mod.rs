@@ -135,6 +135,9 @@ pub struct Start {
     pub service: ServiceRef,
     /// The live service the PATCH is built on (it keeps every field of the regions that stay).
     pub current: ServiceResource,
+    /// The previous PATCH was refused with a 409 (not `ScopeLocked`) although the service ran
+    /// no operation: a second such refusal is not "busy".
+    pub refused_while_idle_before: bool,
     /// What was found on the way here.
     pub findings: Findings,
 }

@@ -227,6 +227,7 @@ pub(super) fn start(
             generation: input.resource.metadata.generation,
             service: input.resource.spec.service.service_ref(),
             current: resource.clone(),
+            refused_while_idle_before: super::started::refused_while_idle(input.previous),
             findings: found,
         })),
         // The planner never returns an empty list of steps; in sync is the honest answer.

@@ -298,6 +298,18 @@ impl World {
         self
     }
 
+    /// The previous PATCH was refused with a 409 while the service ran no operation.
+    pub fn refused_while_idle_before(mut self) -> Self {
+        let mut waiting = condition(
+            ConditionType::Ready,
+            ConditionStatus::False,
+            Reason::WaitingForAzure,
+        );
+        waiting.message = "Azure refused the change with a 409 although the service ran no operation (Conflict); reading the service again".into();
+        self.previous.conditions = vec![waiting];
+        self
+    }
+
     /// The previous reconcile found the service in sync with this generation.
     pub fn was_ready(mut self) -> Self {
         self.previous.observed_generation = 1;
