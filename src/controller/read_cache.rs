@@ -68,3 +68,43 @@ impl ReadCache {
         cache.insert(key, (Instant::now(), remembered));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Sku;
+
+    #[test]
+    fn answers_are_remembered_per_service_and_dropped_with_the_service() {
+        let cache = ReadCache::default();
+        let mut limits = AzureLimits::default();
+        assert!(limits.insert(Sku::Premium, 40));
+        cache.remember_skus("a".into(), limits.clone());
+        let prefix: SubnetPrefix = "10.0.1.0/27".parse().expect("a prefix");
+        cache.remember_subnet("a", "/Subs/X/Subnets/APIM", Remembered::Prefix(prefix));
+        cache.remember_subnet("b", "/subs/y", Remembered::Unreadable("403".into(), true));
+
+        assert_eq!(cache.skus("a"), Some(limits));
+        assert_eq!(cache.skus("b"), None);
+        // Subnet ids compare case-insensitively, per service.
+        assert!(
+            matches!(cache.subnet("a", "/subs/x/subnets/apim"), Some(Remembered::Prefix(p)) if p == prefix)
+        );
+        assert!(cache.subnet("b", "/subs/x/subnets/apim").is_none());
+        assert!(matches!(
+            cache.subnet("b", "/subs/y"),
+            Some(Remembered::Unreadable(_, true))
+        ));
+
+        cache.prune(&HashSet::from(["b".to_string()]));
+        assert_eq!(cache.skus("a"), None);
+        assert!(cache.subnet("a", "/subs/x/subnets/apim").is_none());
+        assert!(cache.subnet("b", "/subs/y").is_some());
+    }
+
+    #[test]
+    fn limits_are_kept_a_day_and_subnets_an_hour() {
+        assert_eq!(SKUS_TTL, Duration::from_secs(86_400));
+        assert_eq!(SUBNET_TTL, Duration::from_secs(3_600));
+    }
+}
