@@ -199,7 +199,11 @@ pub fn aiming_at(operation: OperationStatus, units: &str) -> OperationStatus {
     }
 }
 
-fn condition(type_: ConditionType, status: ConditionStatus, reason: Reason) -> Condition {
+pub(super) fn condition(
+    type_: ConditionType,
+    status: ConditionStatus,
+    reason: Reason,
+) -> Condition {
     Condition {
         type_,
         status,
@@ -295,18 +299,6 @@ impl World {
             ),
         ];
         self.poll = Box::new(answer);
-        self
-    }
-
-    /// The previous PATCH was refused with a 409 while the service ran no operation.
-    pub fn refused_while_idle_before(mut self) -> Self {
-        let mut waiting = condition(
-            ConditionType::Ready,
-            ConditionStatus::False,
-            Reason::WaitingForAzure,
-        );
-        waiting.message = "Azure refused the change with a 409 although the service ran no operation (Conflict); reading the service again".into();
-        self.previous.conditions = vec![waiting];
         self
     }
 

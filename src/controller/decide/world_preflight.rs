@@ -1,10 +1,11 @@
 //! The preflight side of the decision table's world: Azure's `/skus` answer, the subnets a
-//! change reads, and services injected into a virtual network.
+//! change reads, services injected into a virtual network, and a PATCH refused before.
 
 use serde_json::json;
 
-use super::world::World;
+use super::world::{World, condition};
 use super::{Facts, Need, SubnetProblem, SubnetRead};
+use crate::api::{ConditionStatus, ConditionType, Reason};
 use crate::azure::{AzureError, ErrorKind, ServiceResource};
 use crate::domain::{AzureLimits, SubnetPrefix};
 
@@ -30,6 +31,18 @@ pub fn injected(service: ServiceResource, vnet: &str, subnets: &[(&str, &str)]) 
 }
 
 impl World {
+    /// The previous PATCH was refused with a 409 while the service ran no operation.
+    pub fn refused_while_idle_before(mut self) -> Self {
+        let mut waiting = condition(
+            ConditionType::Ready,
+            ConditionStatus::False,
+            Reason::WaitingForAzure,
+        );
+        waiting.message = "Azure refused the change with a 409 although the service ran no operation (Conflict); reading the service again".into();
+        self.previous.conditions = vec![waiting];
+        self
+    }
+
     /// Azure's `/skus` is read (not remembered) and answers `answer`.
     pub fn skus(mut self, answer: impl Fn() -> Result<AzureLimits, AzureError> + 'static) -> Self {
         self.skus = Some(Box::new(answer));
