@@ -1,6 +1,7 @@
 //! End to end: refusals of Azure that need a person, reported as such and not retried in a
 //! loop: a management lock (409 `ScopeLocked`, not "busy") and availability zones the
-//! subscription may not use in a region (400 `NotSupported`).
+//! subscription may not use in a region (400 `NotSupported`); a 409 on a service that runs no
+//! operation, twice in a row (not "busy").
 
 use crate::support::operator::*;
 use serde_json::json;
@@ -88,4 +89,32 @@ fn zones_a_region_does_not_offer_stall_with_azures_message() {
         json!(null),
         "nothing changed"
     );
+}
+
+#[test]
+fn two_409s_on_an_idle_service_are_not_busy_and_stall() {
+    let mut t = E2e::builder("refused_while_idle")
+        .service("Standard", &[("westeurope", 1)])
+        .start();
+    let service = t.service().to_string();
+    // The next two changes are refused with 409 `Conflict` while GET shows the service idle.
+    t.faults(json!({"kind": "busy", "count": 2}));
+
+    t.apply_capacity("cap", "Standard", &[("westeurope", 2)], "");
+    let stalled = t.wait_condition("cap", "Stalled", "True", "AzureError", secs(60));
+    let text = message(&stalled, "Stalled");
+    assert!(
+        text.contains("twice with a 409") && text.contains("Conflict"),
+        "Azure's message: {text}"
+    );
+    let patches = writes_after(&t, &service, 5);
+    let statuses: Vec<_> = patches.iter().map(|w| w.status).collect();
+    assert_eq!(statuses, [Some(409), Some(409)], "no loop: {patches:#?}");
+
+    t.nudge("cap");
+    let done = t.wait_ready("cap", secs(60));
+    assert_in_sync(&done);
+    let requests = t.requests();
+    report("refused_while_idle", &requests, &service);
+    assert_eq!(t.azure_capacity(&service).1[0].1, 2);
 }
