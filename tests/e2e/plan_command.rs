@@ -101,12 +101,16 @@ async fn plan_prints_the_steps_and_changes_nothing() {
     );
 }
 
-/// Three services of Azure as it is today: a Premium service at 20 units, one pinned to two
-/// zones, a Developer one; the simulator reports Premium's limit as 40 in `/skus`.
+/// Services of Azure as it is today: a Premium service at 20 units, one pinned to two zones, a
+/// Developer one, one injected into a /27 subnet; the simulator reports Premium's limit as 40
+/// in `/skus`.
 const TODAY: &str = "services:
   - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: big-apim, location: westeurope, sku: Premium, capacity: 20}
   - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: zoned-apim, location: westeurope, sku: Premium, capacity: 2, zones: ['1', '2']}
   - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: dev-apim, location: westeurope, sku: Developer, capacity: 1}
+  - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: vnet-apim, location: westeurope, sku: Premium, capacity: 2, subnetResourceId: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apim, virtualNetworkType: Internal}
+subnets:
+  - {id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apim, addressPrefix: 10.0.1.0/27}
 principals:
   - {tenant: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: 6b1f0e0e-0000-4000-8000-000000000001, clientSecret: plan-secret}
 ";
@@ -117,7 +121,7 @@ fn manifest_for(name: &str, sku: &str, regions: &str, extra: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn plan_shows_split_scale_ins_live_limits_zone_and_downtime_steps() {
+async fn plan_shows_split_scale_ins_live_limits_subnets_zone_and_downtime_steps() {
     let sim = sim::start(SimConfig {
         seed: Seed::parse(TODAY).expect("seed parses"),
         limits: sim::tiers::UnitLimits::default()
@@ -179,5 +183,18 @@ async fn plan_shows_split_scale_ins_live_limits_zone_and_downtime_steps() {
     assert!(
         down.contains("  1. Change tier from Developer to Standard [DOWNTIME: "),
         "{down}"
+    );
+
+    // A /27 subnet holds 13 units (Internal): 14 is refused before anything is sent.
+    let full = run(&manifest_for("vnet-apim", "Premium", &at(14), ""));
+    assert!(full.contains("Blocked (SubnetTooSmall)"), "{full}");
+    assert!(
+        full.contains("10.0.1.0/27") && full.contains("at most 13 units"),
+        "{full}"
+    );
+    let fits = run(&manifest_for("vnet-apim", "Premium", &at(12), ""));
+    assert!(
+        fits.contains("  1. Scale westeurope from 2 to 12 units\n"),
+        "{fits}"
     );
 }
