@@ -57,6 +57,8 @@ pub struct Context {
     pub store: Store<ApimCapacity>,
     /// Observed operation durations, for expected completion times.
     pub durations: Mutex<DurationEstimates>,
+    /// What the preflight reads remember (`/skus` for a day, subnets for an hour).
+    pub reads: super::read_cache::ReadCache,
     /// Consecutive passing failures per object.
     failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
     /// The last status written per object and the resourceVersion it produced, so a
@@ -93,6 +95,7 @@ impl Context {
             metrics,
             store,
             durations: Mutex::new(DurationEstimates::default()),
+            reads: Default::default(),
             failures: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),
             unwritten: Mutex::new(HashMap::new()),

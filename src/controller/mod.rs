@@ -7,6 +7,7 @@
 //! leader election ([`leader`]) and the HTTP endpoints.
 
 pub mod act;
+pub mod azure_log;
 pub mod clients;
 pub mod context;
 pub mod decide;
@@ -18,6 +19,9 @@ pub mod heartbeat;
 pub mod leader;
 pub mod outcomes;
 pub mod ownership;
+pub mod read_cache;
+pub mod read_facts;
+pub mod reads;
 pub mod reconcile;
 pub mod run;
 pub mod watch;

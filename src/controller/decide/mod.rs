@@ -10,7 +10,8 @@
 //! suspended ─ namespace policy ─ ownership ─ first sight (a status before any Azure call)
 //!   ─ credentials ─ recorded operation (poll; its URL must lie under the service)
 //!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ the ended operation
-//!   reached its target ─ plan (in sync, blocked) ─ hold after a missed target ─ drift
+//!   reached its target ─ preflight (/skus, subnets, only when a change is pending)
+//!   ─ plan (in sync, blocked by a rule, then consent) ─ hold after a missed target ─ drift
 //!   ─ start step N of M
 //! ```
 //!
@@ -20,6 +21,7 @@
 
 mod gates;
 mod operation;
+mod preflight;
 mod service;
 mod started;
 mod trust;
@@ -30,6 +32,8 @@ mod pending_tests;
 mod tests;
 #[cfg(test)]
 mod world;
+#[cfg(test)]
+mod world_preflight;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,11 +45,12 @@ use super::events::Note;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
 use crate::azure::{AzureError, OperationHandle, PollOutcome, ServiceResource};
-use crate::domain::ServiceRef;
+use crate::domain::{AzureLimits, ServiceRef};
 use crate::plan::{DurationEstimates, Step, StepKind};
 use crate::policy::NamespacePolicy;
 use crate::status::{Observed, Outcome};
 
+pub use super::read_facts::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
 pub use started::{after_start, intent};
 
 /// Everything a decision depends on that is known before any Azure call.
@@ -75,6 +80,10 @@ pub struct Facts {
     pub poll: Option<Result<PollOutcome, AzureError>>,
     /// The live service (one GET).
     pub service: Option<Result<ServiceResource, AzureError>>,
+    /// The unit limits Azure reports for the service (`/skus`, cached for a day).
+    pub skus: Option<Result<AzureLimits, AzureError>>,
+    /// The subnets of the VNet-injected regions a pending change would grow (cached).
+    pub subnets: Option<Vec<SubnetRead>>,
 }
 
 /// A fact the next gate needs.
@@ -86,6 +95,11 @@ pub enum Need {
     Poll(OperationHandle),
     /// One GET of the service.
     Service(ServiceRef),
+    /// The unit limits Azure reports for the service.
+    Skus(ServiceRef),
+    /// The address prefix of each of these subnets; `true`: read again even when
+    /// remembered (a remembered prefix would refuse the change).
+    Subnets(Vec<SubnetToRead>, bool),
 }
 
 /// What to do next.
@@ -123,6 +137,9 @@ pub struct Start {
     pub service: ServiceRef,
     /// The live service the PATCH is built on (it keeps every field of the regions that stay).
     pub current: ServiceResource,
+    /// The previous PATCH was refused with a 409 (not `ScopeLocked`) although the service ran
+    /// no operation: a second such refusal is not "busy".
+    pub refused_while_idle_before: bool,
     /// What was found on the way here.
     pub findings: Findings,
 }
@@ -172,7 +189,8 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     service::not_busy(input, live, &recorded, &mut found)?;
     service::ended_as_asked(input, live, &recorded, &mut found)?;
     let finished_step = recorded.finished_step();
-    let steps = service::planned(input, live, finished_step, &mut found)?;
+    let policy = preflight::policy(input, facts, live, &mut found)?;
+    let steps = service::planned(input, live, &policy, finished_step, &mut found)?;
     service::held_after_missed_target(input, &found)?;
     service::drift(input, live, finished_step.is_some(), &mut found)?;
     Ok(service::start(input, live, steps, finished_step, found))

@@ -14,7 +14,7 @@ use crate::api::{
 use crate::azure::ServiceResource;
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::{Requeue, from_azure_error, from_blocked};
-use crate::plan::{self, Plan, Step};
+use crate::plan::{Plan, Policy, Step};
 use crate::status::Outcome;
 use crate::time::add;
 
@@ -194,16 +194,17 @@ pub(super) fn ended_as_asked(
     Err(found.conclude(outcome, Requeue::Resync))
 }
 
-/// The plan from the live service to the spec; concludes when in sync or blocked.
+/// The plan from the live service to the spec under `policy`; concludes when in sync or
+/// blocked (a rule before a missing consent).
 pub(super) fn planned(
     input: &Input,
     resource: &ServiceResource,
+    policy: &Policy,
     finished_step: Option<(u32, u32)>,
     found: &mut Findings,
 ) -> Result<Vec<Step>, Decision> {
-    let spec = &input.resource.spec;
-    let policy = spec.planner_policy(input.settings.limits.clone(), input.durations.clone());
-    let planned = plan::plan(&spec.desired(), &resource.live, &policy, input.now);
+    let desired = input.resource.spec.desired();
+    let planned = super::preflight::rules_first(&desired, &resource.live, policy, input.now);
     found.observed.live = Some(resource.live.clone());
     match planned {
         Plan::InSync => {
@@ -300,6 +301,7 @@ pub(super) fn start(
             generation: input.resource.metadata.generation,
             service: input.resource.spec.service.service_ref(),
             current: resource.clone(),
+            refused_while_idle_before: super::started::refused_while_idle(input.previous),
             findings: found,
         })),
         // The planner never returns an empty list of steps; in sync is the honest answer.

@@ -36,6 +36,7 @@ pub fn after_start(
         total,
         generation,
         service,
+        refused_while_idle_before,
         mut findings,
         ..
     } = start;
@@ -86,6 +87,7 @@ pub fn after_start(
             }
             done_at_once(&step.description(), missed)
         }
+        Err(e @ AzureError::Busy(_)) => refused_as_busy(&e, refused_while_idle_before, settings),
         Err(e) => from_azure_error(&e, settings.busy_poll_interval()),
     };
     findings.observed.pending_settled = settled;
@@ -134,6 +136,44 @@ fn may_have_started(e: &AzureError) -> bool {
             | AzureError::InvalidOperationUrl(_)
             | AzureError::ServerError(_)
     )
+}
+
+/// How the message of a 409 on an idle service begins, so the next reconcile knows.
+const REFUSED_WHILE_IDLE: &str =
+    "Azure refused the change with a 409 although the service ran no operation";
+
+/// Whether the previous reconcile ended on a 409 (not `ScopeLocked`) to a PATCH while the
+/// service ran no operation.
+pub(super) fn refused_while_idle(previous: &ApimCapacityStatus) -> bool {
+    previous.ready().is_some_and(|ready| {
+        ready.reason == Reason::WaitingForAzure && ready.message.starts_with(REFUSED_WHILE_IDLE)
+    })
+}
+
+/// A 409 other than `ScopeLocked` to the PATCH. The service was idle when read just before
+/// (a busy one never gets a PATCH): once, an operation may have started in between, so wait
+/// and read it again (a busy service then waits at its own gate). Twice in a row on an idle
+/// service it is no "busy": stall with Azure's message, looked at again at the resync.
+fn refused_as_busy(error: &AzureError, before: bool, settings: &Settings) -> (Outcome, Requeue) {
+    if !before {
+        let message = format!("{REFUSED_WHILE_IDLE} ({error}); reading the service again");
+        let requeue = Requeue::After(
+            error
+                .retry_after()
+                .unwrap_or(settings.busy_poll_interval())
+                .max(settings.busy_poll_interval()),
+        );
+        return (Outcome::WaitingForAzure { message }, requeue);
+    }
+    let message = format!(
+        "Azure refused the change twice with a 409 while the service ran no operation, so it \
+         is not busy: {error}. It is tried again at the resync interval or when the spec changes"
+    );
+    let outcome = Outcome::Stalled {
+        reason: Reason::AzureError,
+        message,
+    };
+    (outcome, Requeue::Resync)
 }
 
 /// Azure applied the change at once (200). When the service it returned has the target,
