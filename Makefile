@@ -19,6 +19,7 @@ STATIC_TARGET := x86_64-unknown-linux-gnu
 STATIC_BIN := $(or $(CARGO_TARGET_DIR),target)/$(STATIC_TARGET)/release/apimcap
 
 .PHONY: all build test fmt-check import-cycles clippy unit-and-integration controlplane crds crds-check chart-check static image demo bench soak
+.PHONY: check-tools monitoring-check kube-score
 
 all: build
 
@@ -26,7 +27,7 @@ build:
 	$(CARGO) build --release --bin apimcap
 
 ## Everything CI runs.
-test: fmt-check import-cycles clippy controlplane crds-check chart-check static unit-and-integration
+test: fmt-check import-cycles clippy controlplane crds-check chart-check static monitoring-check kube-score unit-and-integration
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -77,6 +78,9 @@ chart-check: controlplane
 	  --set azure.caBundle.configMap.name=corp-ca \
 	  --set-json 'namespacePolicy={"platform":["/subscriptions/00000000-0000-0000-0000-000000000000"]}' \
 	  --set-json 'operator.unitLimits={"Premium":40}' > /dev/null
+	$(HELM) template apimcap $(CHART) --namespace apimcap-system --set allowAllNamespaces=true \
+	  --set prometheusRule.enabled=true --set grafanaDashboard.enabled=true \
+	  --set networkPolicy.enabled=true --set-json 'networkPolicy.apiServer.cidrs=["10.0.0.1/32"]' > /dev/null
 
 ## The fully static release binary (the one the container image holds); fails unless it is
 ## static and `apimcap --version` runs.
@@ -92,6 +96,35 @@ static:
 IMAGE ?= apim-capacity-operator:dev
 image:
 	docker build -t $(IMAGE) .
+
+## promtool and kube-score, built from their Go modules (a no-op when current).
+TOOLS_BIN ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/tools
+check-tools:
+	tests/controlplane/build-tools.sh $(TOOLS_BIN)
+
+## The alert rules the chart ships: promtool's syntax check and its unit tests
+## (tests/monitoring/alerts.test.yaml).
+RULES := $(CHART)/files/prometheus-rules.yaml
+monitoring-check: check-tools
+	$(TOOLS_BIN)/promtool check rules $(RULES)
+	$(TOOLS_BIN)/promtool test rules tests/monitoring/alerts.test.yaml
+
+## kube-score of the rendered chart: with every optional part on and two replicas, and with
+## the defaults. The checks skipped and why: the chart's README ("kube-score").
+KUBE_SCORE := $(TOOLS_BIN)/kube-score score --output-format ci --exit-one-on-warning \
+  --enable-optional-test container-seccomp-profile --enable-optional-test container-ports-check \
+  --ignore-test container-image-pull-policy
+KUBE_SCORE_RENDER := $(HELM) template apimcap $(CHART) --namespace apimcap-system
+kube-score: check-tools controlplane
+	@$(KUBE_SCORE_RENDER) --set replicaCount=2 --set networkPolicy.enabled=true \
+	  --set serviceMonitor.enabled=true --set prometheusRule.enabled=true \
+	  --set grafanaDashboard.enabled=true --set rbac.aggregateToEdit=true \
+	  --set-json 'namespacePolicy={"platform":["/subscriptions/00000000-0000-0000-0000-000000000000"]}' \
+	  | $(KUBE_SCORE) - | { grep -Ev '^\[(OK|SKIPPED)\]' || true; }; st=("$${PIPESTATUS[@]}"); [ "$${st[0]}$${st[1]}" = 00 ]
+	@$(KUBE_SCORE_RENDER) --set allowAllNamespaces=true \
+	  | $(KUBE_SCORE) --ignore-test pod-networkpolicy --ignore-test deployment-replicas \
+	    --ignore-test deployment-strategy - | { grep -Ev '^\[(OK|SKIPPED)\]' || true; }; st=("$${PIPESTATUS[@]}"); [ "$${st[0]}$${st[1]}" = 00 ]
+	@echo "kube-score: the chart passes (skipped checks: $(CHART)/README.md)"
 
 ## A local kube-apiserver + etcd, the Azure simulator and the operator, with a sample that
 ## upgrades a service to Premium and adds a region; Ctrl-C stops and removes everything.

@@ -6,5 +6,6 @@ mod support;
 
 mod argocd_health;
 mod chart;
+mod chart_monitoring;
 mod chart_rbac;
 mod chart_safety;

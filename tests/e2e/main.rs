@@ -25,4 +25,5 @@ mod e2e_resilience;
 mod e2e_retry_after;
 mod kstatus;
 mod kubectl_views;
+mod monitoring;
 mod plan_command;
