@@ -53,6 +53,7 @@ pub struct Builder {
     config: SimConfig,
     args: Vec<String>,
     start_operator: bool,
+    image: Option<String>,
 }
 
 impl Builder {
@@ -86,6 +87,12 @@ impl Builder {
     /// An extra `apimcap run` argument as `--flag=value`; it replaces the default of that flag.
     pub fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.to_string());
+        self
+    }
+
+    /// Runs the operator from container `image` (see [`super::container`]).
+    pub fn image(mut self, image: &str) -> Self {
+        self.image = Some(image.to_string());
         self
     }
 
@@ -136,6 +143,7 @@ impl Builder {
             standby: None,
             starts: 0,
             names: Default::default(),
+            image: self.image,
             _dir: dir,
             _access: access,
         };
@@ -159,6 +167,7 @@ impl E2e {
             },
             args: Vec::new(),
             start_operator: true,
+            image: None,
         }
     }
 }
