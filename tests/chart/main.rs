@@ -9,3 +9,4 @@ mod chart;
 mod chart_monitoring;
 mod chart_rbac;
 mod chart_safety;
+mod docs;
