@@ -13,6 +13,9 @@ use crate::domain::LiveService;
 /// What a reconcile concluded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
+    /// Seen for the first time: the status says so before any Azure call, so GitOps tools
+    /// (kstatus) do not read a resource without status as done.
+    Pending,
     /// `spec.suspend` is true: nothing was done.
     Suspended,
     /// The service matches the spec.
@@ -37,6 +40,7 @@ impl Outcome {
     /// The metric label of the outcome (a closed set).
     pub fn label(&self) -> &'static str {
         match self {
+            Outcome::Pending => "Pending",
             Outcome::Suspended => "Suspended",
             Outcome::InSync => "InSync",
             Outcome::DriftReported { .. } => "DriftReported",
@@ -59,6 +63,11 @@ pub struct Observed {
     pub plan: Option<Vec<PlannedChange>>,
     /// An operation that finished during this reconcile.
     pub finished: Option<LastOperation>,
+    /// The operation in flight as it is now (e.g. one more failed poll), for outcomes that
+    /// keep it.
+    pub operation: Option<OperationStatus>,
+    /// The recorded operation is not to be followed any more (its URL is not trusted).
+    pub forget_operation: bool,
 }
 
 /// The status after a reconcile.
@@ -84,9 +93,18 @@ pub fn next_status(
     if let Some(finished) = observed.finished {
         next.last_operation = Some(finished);
     }
+    if let Some(operation) = observed.operation {
+        next.operation = Some(operation);
+    }
+    if observed.forget_operation {
+        next.operation = None;
+    }
     match outcome {
         Outcome::InProgress { operation, .. } => next.operation = Some(operation.clone()),
-        Outcome::Suspended | Outcome::WaitingForAzure { .. } | Outcome::Retrying { .. } => {}
+        Outcome::Pending
+        | Outcome::Suspended
+        | Outcome::WaitingForAzure { .. }
+        | Outcome::Retrying { .. } => {}
         Outcome::InSync | Outcome::DriftReported { .. } | Outcome::Stalled { .. } => {
             next.operation = None
         }
@@ -114,6 +132,13 @@ fn conditions(
 ) -> Vec<Condition> {
     use ConditionStatus::{False, True, Unknown};
     let (ready, reason, message, reconciling, stalled) = match outcome {
+        Outcome::Pending => (
+            Unknown,
+            Reason::Pending,
+            "The operator has seen the resource and reads the service in Azure next".to_string(),
+            true,
+            false,
+        ),
         Outcome::Suspended => (
             Unknown,
             Reason::Suspended,
