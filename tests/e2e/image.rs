@@ -73,7 +73,7 @@ fn the_image_runs_as_65532_read_only_and_completes_a_scale() {
     assert_in_sync(&done);
     assert_eq!(
         t.azure_capacity(&service),
-        ("Standard".to_string(), vec![("westeurope".to_string(), 2)])
+        ("Standard".to_string(), vec![("West Europe".to_string(), 2)])
     );
 
     // The running container: its process as the image's user, its root file system read-only.
