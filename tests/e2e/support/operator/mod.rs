@@ -164,12 +164,17 @@ impl E2e {
             format!("--authority-host={base}"),
             format!("--ca-bundle={ca}"),
         ];
-        args.extend(defaults.iter().cloned().filter(|d| {
-            let flag = d.split('=').next().unwrap_or_default();
-            let given = self.args.iter().any(|a| a.split('=').next() == Some(flag));
-            let policy_instead = policed && flag == "--allow-all-namespaces";
-            !given && !policy_instead
-        }));
+        args.extend(
+            defaults
+                .iter()
+                .filter(|d| {
+                    let flag = d.split('=').next().unwrap_or_default();
+                    let given = self.args.iter().any(|a| a.split('=').next() == Some(flag));
+                    let policy_instead = policed && flag == "--allow-all-namespaces";
+                    !given && !policy_instead
+                })
+                .cloned(),
+        );
         args.extend(self.args.iter().cloned());
         args
     }
