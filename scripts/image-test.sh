@@ -5,6 +5,8 @@
 # distroless). Usage: image-test.sh STATIC_BINARY STATE_DIR. Writes the image's name to
 # STATE_DIR/name. A no-op when an image of the same Dockerfile and binary exists; test images
 # older than 6 hours are removed, and so are dangling layers, so podman's storage stays bounded.
+# Installs podman, buildah and runc from Debian when they are missing and it runs as root
+# (as CI does); otherwise it skips, saying so.
 set -euo pipefail
 bin=${1:?static binary}
 state=${2:?state directory}
@@ -14,8 +16,12 @@ state=$(cd "$state" && pwd)
 
 if ! command -v podman > /dev/null || ! command -v runc > /dev/null; then
   if [ "$(id -u)" != 0 ]; then
-    echo "podman and runc are missing: apt-get install podman buildah runc (as root)" >&2
-    exit 1
+    # The one optional part of `make test`: without the tools and the rights to install them,
+    # the image is neither built nor run (the e2e test image:: skips without STATE_DIR/name).
+    rm -f "$state/name"
+    echo "SKIPPED: podman or runc is missing and this is not root; the container image is" \
+      "neither built nor run (apt-get install podman buildah runc, then make image-test)" >&2
+    exit 0
   fi
   echo "installing podman, buildah and runc (Debian packages)" >&2
   apt-get update -qq
