@@ -21,6 +21,7 @@ use super::events::{self, EventType};
 use super::gather::gather;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
+use crate::metrics::ResourceView;
 use crate::status::{Outcome, next_status};
 
 /// More gathers than there are kinds of facts means the decision loops: a bug, reported as
@@ -211,6 +212,8 @@ async fn report(
         next.operation.is_some(),
         object,
     );
+    ctx.metrics
+        .show_resource(object, &ResourceView::of(&next, &ctx.durations()));
     match unwritten {
         Some(e) => Err(e),
         None => Ok(action),

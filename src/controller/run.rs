@@ -153,6 +153,8 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let beat = health
         .liveness
         .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
+    let store = reader.clone();
+    let gauges = metrics.clone();
     let controller = Controller::for_stream(stream, reader)
         .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
         .reconcile_on(heartbeat::ticks())
@@ -161,6 +163,8 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         .for_each(|result| {
             if heartbeat::is_tick(&result) {
                 beat.beat();
+                // Deleted objects are not reconciled again: drop their per-object series.
+                gauges.forget_missing(|object| store.get(object).is_some());
             } else if let Err(e) = result {
                 tracing::debug!(error = %e, "reconcile loop");
             }

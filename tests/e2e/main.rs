@@ -29,6 +29,8 @@ mod e2e_retry_after;
 mod e2e_scale_in;
 mod e2e_subnets;
 mod e2e_zones_downtime;
+mod image;
 mod kstatus;
 mod kubectl_views;
+mod monitoring;
 mod plan_command;

@@ -60,6 +60,7 @@ pub struct Builder {
     config: SimConfig,
     args: Vec<String>,
     start_operator: bool,
+    image: Option<String>,
 }
 
 impl Builder {
@@ -115,6 +116,12 @@ impl Builder {
         self
     }
 
+    /// Runs the operator from container `image` (see [`super::container`]).
+    pub fn image(mut self, image: &str) -> Self {
+        self.image = Some(image.to_string());
+        self
+    }
+
     /// Starts the simulator only; call [`E2e::start_operator`] later.
     pub fn without_operator(mut self) -> Self {
         self.start_operator = false;
@@ -163,6 +170,7 @@ impl Builder {
             standby: None,
             starts: 0,
             names: Default::default(),
+            image: self.image,
             _dir: dir,
             _access: access,
         };
@@ -188,6 +196,7 @@ impl E2e {
             },
             args: Vec::new(),
             start_operator: true,
+            image: None,
         }
     }
 }

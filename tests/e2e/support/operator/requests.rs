@@ -85,6 +85,15 @@ impl E2e {
         );
     }
 
+    /// Ends a running operation now as `Succeeded` (the change applied).
+    pub fn complete_operation(&self, id: &str) {
+        self.admin(
+            reqwest::Method::POST,
+            &format!("/operations/{id}/complete"),
+            None,
+        );
+    }
+
     /// `POST /_sim/faults`.
     pub fn faults(&self, faults: Value) {
         self.admin(reqwest::Method::POST, "/faults", Some(faults));
