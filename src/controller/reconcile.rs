@@ -22,6 +22,7 @@ use super::gather::gather;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
 use crate::metrics::ResourceView;
+use crate::plan::StepKind;
 use crate::status::{Outcome, next_status};
 
 /// More gathers than there are kinds of facts means the decision loops: a bug, reported as
@@ -155,16 +156,7 @@ async fn report(
         requeue,
         findings,
     } = verdict;
-    if let Some((kind, took)) = findings.learned {
-        ctx.durations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .record(kind, took);
-        ctx.metrics.operation_finished(kind.as_str(), took);
-    }
-    if findings.drift_corrected {
-        ctx.metrics.drift_detected();
-    }
+    learn(ctx, findings.learned, findings.drift_corrected);
     let next = next_status(
         previous,
         obj.metadata.generation,
@@ -172,18 +164,7 @@ async fn report(
         &outcome,
         now,
     );
-    // A status that could not be written is kept (it may carry the operation Azure now
-    // runs) and written again by the next reconcile; this round's Events still go out.
-    let mut unwritten = None;
-    if next != *previous || ctx.unwritten_status(object).is_some() {
-        match write_status(ctx, obj, &next).await {
-            Ok(version) => ctx.remember_status(object, version, &next),
-            Err(e) => {
-                ctx.keep_unwritten(object, &next);
-                unwritten = Some(e);
-            }
-        }
-    }
+    let unwritten = persist(ctx, obj, object, previous, &next).await;
     let mut notes = events::transitions(previous, &next);
     notes.extend(findings.events);
     for n in &notes {
@@ -194,18 +175,7 @@ async fn report(
     }
     events::publish(ctx, obj, &notes).await;
 
-    let action = match requeue {
-        Requeue::Backoff => Action::requeue(ctx.next_backoff(object)),
-        other => {
-            ctx.reset_backoff(object);
-            match other {
-                // Never later than the resync: Azure's Retry-After cannot park an object.
-                Requeue::After(wait) => Action::requeue(wait.min(ctx.settings.resync_interval)),
-                Requeue::Resync => Action::requeue(jitter(ctx.settings.resync_interval, 0.1)),
-                Requeue::OnChange | Requeue::Backoff => Action::await_change(),
-            }
-        }
-    };
+    let action = next_look(ctx, object, requeue);
     ctx.metrics.reconciled(
         outcome.label(),
         started.elapsed(),
@@ -217,6 +187,62 @@ async fn report(
     match unwritten {
         Some(e) => Err(e),
         None => Ok(action),
+    }
+}
+
+/// What a finished operation taught (its duration) and drift corrected, into the learned
+/// durations and the metrics.
+fn learn(ctx: &Context, learned: Option<(StepKind, std::time::Duration)>, drift_corrected: bool) {
+    if let Some((kind, took)) = learned {
+        ctx.durations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(kind, took);
+        ctx.metrics.operation_finished(kind.as_str(), took);
+    }
+    if drift_corrected {
+        ctx.metrics.drift_detected();
+    }
+}
+
+/// Writes `next` when it changed (or an earlier one is still unwritten). A status that could
+/// not be written is kept (it may carry the operation Azure now runs) and written again by
+/// the next reconcile; the error is returned so the reconcile retries with backoff.
+async fn persist(
+    ctx: &Context,
+    obj: &ApimCapacity,
+    object: &ObjectRef<ApimCapacity>,
+    previous: &ApimCapacityStatus,
+    next: &ApimCapacityStatus,
+) -> Option<Error> {
+    if next == previous && ctx.unwritten_status(object).is_none() {
+        return None;
+    }
+    match write_status(ctx, obj, next).await {
+        Ok(version) => {
+            ctx.remember_status(object, version, next);
+            None
+        }
+        Err(e) => {
+            ctx.keep_unwritten(object, next);
+            Some(e)
+        }
+    }
+}
+
+/// When to look at the object again.
+fn next_look(ctx: &Context, object: &ObjectRef<ApimCapacity>, requeue: Requeue) -> Action {
+    match requeue {
+        Requeue::Backoff => Action::requeue(ctx.next_backoff(object)),
+        other => {
+            ctx.reset_backoff(object);
+            match other {
+                // Never later than the resync: Azure's Retry-After cannot park an object.
+                Requeue::After(wait) => Action::requeue(wait.min(ctx.settings.resync_interval)),
+                Requeue::Resync => Action::requeue(jitter(ctx.settings.resync_interval, 0.1)),
+                Requeue::OnChange | Requeue::Backoff => Action::await_change(),
+            }
+        }
     }
 }
 
