@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use crate::api::{ApimCapacity, planned_changes};
 use crate::azure::{ApimApi, AzureError, AzureSettings, CredentialSource};
 use crate::domain::UnitLimits;
+use crate::effective::effective_capacity;
 use crate::plan::{self, DurationEstimates, Plan};
+use crate::schedule::{ScheduleReport, Timetable};
 
 /// What `apimcap plan` reads and how it reaches Azure.
 #[derive(Debug, Clone)]
@@ -34,6 +36,8 @@ pub enum PlanError {
         #[source]
         source: Box<serde_saphyr::Error>,
     },
+    #[error("invalid schedule or change window: {0}")]
+    Schedule(#[from] crate::schedule::SpecError),
     #[error("invalid unit limits: {0}")]
     UnitLimits(#[from] crate::domain::limits::LimitOverrideError),
     #[error(transparent)]
@@ -63,12 +67,16 @@ pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
     let credential = credentials.own()?;
     let client = arm.with_credential(credential);
     let spec = &resource.spec;
+    let timetable = Timetable::from_spec(spec)?;
+    let (now, durations) = (jiff::Timestamp::now(), DurationEstimates::default());
+    let effective = effective_capacity(&timetable, now, &durations);
     let live = client.get_service(&spec.service.service_ref()).await?.live;
-    let policy = spec.planner_policy(limits, DurationEstimates::default());
-    Ok(render(
-        &live,
-        &plan::plan(&spec.desired(), &live, &policy, jiff::Timestamp::now()),
-    ))
+    let policy = spec.planner_policy(limits, durations.clone());
+    let desired = effective.desired(spec);
+    let mut out = render(&live, &plan::plan(&desired, &live, &policy, now));
+    let schedules = ScheduleReport::new(&timetable, effective.status(), now, &durations);
+    out.push_str(&schedules.render());
+    Ok(out)
 }
 
 /// The plan as people read it.
@@ -133,6 +141,8 @@ mod tests {
                 let resource: ApimCapacity = serde_json::from_value(document)
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 assert!(!resource.spec.regions.is_empty(), "{}", path.display());
+                Timetable::from_spec(&resource.spec)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 found += 1;
             }
         }

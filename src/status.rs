@@ -27,6 +27,9 @@ pub enum Outcome {
     },
     /// Azure runs an operation this operator did not start, or refused a change as busy.
     WaitingForAzure { message: String },
+    /// A step is ready but held until a moment comes (a change window opens); it goes on
+    /// by itself, so Reconciling, not Stalled.
+    Waiting { reason: Reason, message: String },
     /// Progress needs a person: a blocked plan, a refused change, missing rights.
     Stalled { reason: Reason, message: String },
     /// A passing failure; the reconcile is retried with backoff.
@@ -42,6 +45,7 @@ impl Outcome {
             Outcome::DriftReported { .. } => "DriftReported",
             Outcome::InProgress { .. } => "InProgress",
             Outcome::WaitingForAzure { .. } => "WaitingForAzure",
+            Outcome::Waiting { .. } => "Waiting",
             Outcome::Stalled { .. } => "Stalled",
             Outcome::Retrying { .. } => "Retrying",
         }
@@ -59,6 +63,9 @@ pub struct Observed {
     pub plan: Option<Vec<PlannedChange>>,
     /// An operation that finished during this reconcile.
     pub finished: Option<LastOperation>,
+    /// The capacity aimed at and the schedules (`status.effective`, `status.schedule`),
+    /// when worked out.
+    pub aim: Option<crate::effective::Aim>,
 }
 
 /// The status after a reconcile.
@@ -84,9 +91,16 @@ pub fn next_status(
     if let Some(finished) = observed.finished {
         next.last_operation = Some(finished);
     }
+    if let Some(aim) = observed.aim {
+        next.effective = aim.effective;
+        next.schedule = aim.schedule;
+    }
     match outcome {
         Outcome::InProgress { operation, .. } => next.operation = Some(operation.clone()),
-        Outcome::Suspended | Outcome::WaitingForAzure { .. } | Outcome::Retrying { .. } => {}
+        Outcome::Suspended
+        | Outcome::WaitingForAzure { .. }
+        | Outcome::Waiting { .. }
+        | Outcome::Retrying { .. } => {}
         Outcome::InSync | Outcome::DriftReported { .. } | Outcome::Stalled { .. } => {
             next.operation = None
         }
@@ -137,6 +151,7 @@ fn conditions(
         Outcome::WaitingForAzure { message } => {
             (False, Reason::WaitingForAzure, message.clone(), true, false)
         }
+        Outcome::Waiting { reason, message } => (False, *reason, message.clone(), true, false),
         Outcome::Stalled { reason, message } => (False, *reason, message.clone(), false, true),
         Outcome::Retrying { message } => (False, Reason::Retrying, message.clone(), true, false),
     };

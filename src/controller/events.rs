@@ -43,6 +43,12 @@ pub enum EventReason {
     Ready,
     /// The resource stalled; the condition's reason says why.
     Stalled(Reason),
+    /// A schedule came into force.
+    ScheduleStarted,
+    /// A schedule is no longer in force.
+    ScheduleEnded,
+    /// The change-window override annotation let a step start outside the windows.
+    ChangeWindowOverridden,
 }
 
 impl EventReason {
@@ -55,6 +61,9 @@ impl EventReason {
             EventReason::DriftDetected => "DriftDetected",
             EventReason::Ready => "Ready",
             EventReason::Stalled(reason) => reason.as_str(),
+            EventReason::ScheduleStarted => "ScheduleStarted",
+            EventReason::ScheduleEnded => "ScheduleEnded",
+            EventReason::ChangeWindowOverridden => "ChangeWindowOverridden",
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod act;
 pub mod clients;
+pub mod clock;
 pub mod context;
 pub mod decide;
 pub mod election;

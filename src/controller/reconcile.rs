@@ -15,6 +15,7 @@ use kube::runtime::reflector::ObjectRef;
 use tracing::Instrument;
 
 use super::act::start_step;
+use super::clock::{next_look, schedule_transitions};
 use super::context::{Context, FIELD_MANAGER, jitter};
 use super::decide::{Decision, Facts, Input, Verdict, after_start, decide};
 use super::events::{self, EventType};
@@ -120,6 +121,7 @@ async fn report(
         requeue,
         findings,
     } = verdict;
+    let wake_at = findings.wake_at;
     if let Some((kind, took)) = findings.learned {
         ctx.durations
             .lock()
@@ -142,6 +144,7 @@ async fn report(
         ctx.remember_status(object, version, &next);
     }
     let mut notes = events::transitions(previous, &next);
+    notes.extend(schedule_transitions(previous, &next));
     notes.extend(findings.events);
     for n in &notes {
         match n.kind {
@@ -151,17 +154,22 @@ async fn report(
     }
     events::publish(ctx, obj, &notes).await;
 
-    let action = match requeue {
-        Requeue::Backoff => Action::requeue(ctx.next_backoff(object)),
+    let base = match requeue {
+        Requeue::Backoff => Some(ctx.next_backoff(object)),
         other => {
             ctx.reset_backoff(object);
             match other {
                 // Never later than the resync: Azure's Retry-After cannot park an object.
-                Requeue::After(wait) => Action::requeue(wait.min(ctx.settings.resync_interval)),
-                Requeue::Resync => Action::requeue(jitter(ctx.settings.resync_interval, 0.1)),
-                Requeue::OnChange | Requeue::Backoff => Action::await_change(),
+                Requeue::After(wait) => Some(wait.min(ctx.settings.resync_interval)),
+                Requeue::Resync => Some(jitter(ctx.settings.resync_interval, 0.1)),
+                Requeue::OnChange | Requeue::Backoff => None,
             }
         }
+    };
+    // The earliest wins: a schedule or change window that changes something sooner.
+    let action = match next_look(base, wake_at, now, ctx.settings.resync_interval) {
+        Some(wait) => Action::requeue(wait),
+        None => Action::await_change(),
     };
     ctx.metrics.reconciled(
         outcome.label(),

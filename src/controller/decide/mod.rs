@@ -7,15 +7,17 @@
 //! The gates run in the order of DESIGN §9; the first that holds decides:
 //!
 //! ```text
-//! suspended ─ namespace policy ─ ownership ─ credentials ─ recorded operation (poll)
-//!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ plan (in sync, blocked)
-//!   ─ drift ─ start step N of M
+//! suspended ─ namespace policy ─ ownership ─ schedules and windows readable (the
+//!   effective capacity) ─ credentials ─ recorded operation (poll) ─ hold after a failure
+//!   ─ live service (GET) ─ busy in Azure ─ plan (in sync, blocked) ─ drift
+//!   ─ change window ─ start step N of M
 //! ```
 //!
 //! A gate that can be decided from the spec alone costs no Azure call: `decide` asks for a
 //! read only when the next gate needs it, so a table test can show which reads each case
 //! costs.
 
+mod clock;
 mod gates;
 mod operation;
 mod service;
@@ -131,6 +133,9 @@ pub struct Findings {
     pub learned: Option<(StepKind, Duration)>,
     /// Drift was found and is being corrected.
     pub drift_corrected: bool,
+    /// The next instant a schedule or change window changes what the operator aims at or
+    /// may do: the reconcile looks again then at the latest.
+    pub wake_at: Option<Timestamp>,
 }
 
 impl Findings {
@@ -158,12 +163,16 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     gates::not_suspended(input, &found)?;
     gates::scope_allowed(input, &found)?;
     gates::sole_manager(input, &found)?;
+    let aimed = clock::aim(input, &mut found)?;
     gates::credentials(input, facts, &found)?;
     let recorded = operation::recorded(input, facts, &mut found)?;
     let live = service::live(input, facts, recorded.resource, &mut found)?;
     service::not_busy(input, live, recorded.lost, &mut found)?;
-    let steps = service::planned(input, live, recorded.finished_step, &mut found)?;
-    service::drift(input, live, recorded.finished_step.is_some(), &mut found)?;
+    let desired = &aimed.desired;
+    let steps = service::planned(input, desired, live, recorded.finished_step, &mut found)?;
+    let finished_or_moved = recorded.finished_step.is_some() || aimed.moved;
+    service::drift(input, desired, live, finished_or_moved, &mut found)?;
+    clock::change_window(input, &aimed, &steps, &mut found)?;
     Ok(service::start(
         input,
         live,

@@ -6,6 +6,7 @@ use crate::api::{DriftPolicy, Reason, planned_changes};
 use crate::azure::ServiceResource;
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::{Requeue, from_azure_error, from_blocked};
+use crate::domain::DesiredCapacity;
 use crate::plan::{self, Plan, Step};
 use crate::status::Outcome;
 
@@ -55,16 +56,18 @@ pub(super) fn not_busy(
     Err(found.conclude(Outcome::WaitingForAzure { message }, requeue))
 }
 
-/// The plan from the live service to the spec; concludes when in sync or blocked.
+/// The plan from the live service to the capacity aimed at; concludes when in sync or
+/// blocked.
 pub(super) fn planned(
     input: &Input,
+    desired: &DesiredCapacity,
     resource: &ServiceResource,
     finished_step: Option<(u32, u32)>,
     found: &mut Findings,
 ) -> Result<Vec<Step>, Decision> {
     let spec = &input.resource.spec;
     let policy = spec.planner_policy(input.settings.limits.clone(), input.durations.clone());
-    let planned = plan::plan(&spec.desired(), &resource.live, &policy, input.now);
+    let planned = plan::plan(desired, &resource.live, &policy, input.now);
     found.observed.live = Some(resource.live.clone());
     match planned {
         Plan::InSync => {
@@ -84,9 +87,11 @@ pub(super) fn planned(
 }
 
 /// The service was in sync for this generation and no longer is, and no step of ours just
-/// finished: someone changed it elsewhere. Reported only, or corrected with an Event.
+/// finished (nor did a schedule move the target): someone changed it elsewhere. Reported
+/// only, or corrected with an Event.
 pub(super) fn drift(
     input: &Input,
+    desired: &DesiredCapacity,
     resource: &ServiceResource,
     just_finished: bool,
     found: &mut Findings,
@@ -99,7 +104,6 @@ pub(super) fn drift(
     if just_finished || !handled || !was_in_sync {
         return Ok(());
     }
-    let desired = input.resource.spec.desired();
     let live = &resource.live;
     let message = format!(
         "The service was changed outside this resource: Azure reports {} {}, the spec asks for {} {}",
