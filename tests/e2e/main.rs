@@ -23,6 +23,7 @@ mod e2e_operations;
 mod e2e_rbac;
 mod e2e_resilience;
 mod e2e_retry_after;
+mod e2e_schedules;
 mod kstatus;
 mod kubectl_views;
 mod plan_command;
