@@ -29,6 +29,7 @@ pub mod cache;
 pub mod estimate;
 pub mod fetch;
 pub mod money;
+pub mod price_key;
 pub mod prices;
 pub mod report;
 pub mod report_build;

@@ -8,9 +8,11 @@
 //!
 //! ```text
 //! suspended ─ namespace policy ─ ownership ─ schedules and windows readable (the
-//!   effective capacity) ─ credentials ─ recorded operation (poll) ─ hold after a failure
-//!   ─ live service (GET) ─ busy in Azure ─ plan (in sync, blocked) ─ drift
-//!   ─ change window ─ start step N of M
+//!   effective capacity) ─ first sight (a status before any Azure call) ─ credentials
+//!   ─ recorded operation (poll; its URL must lie under the service) ─ hold after a failure
+//!   ─ live service (GET) ─ busy in Azure ─ the ended operation reached its target
+//!   ─ plan (in sync, blocked) ─ hold after a missed target ─ drift ─ change window
+//!   ─ start step N of M
 //! ```
 //!
 //! A gate that can be decided from the spec alone costs no Azure call: `decide` asks for a
@@ -22,6 +24,7 @@ mod gates;
 mod operation;
 mod service;
 mod started;
+mod trust;
 
 #[cfg(test)]
 mod tests;
@@ -114,6 +117,8 @@ pub struct Start {
     pub number: u32,
     /// Steps in the plan, counting those finished earlier.
     pub total: u32,
+    /// The metadata.generation the step is started for.
+    pub generation: Option<i64>,
     /// The service to PATCH.
     pub service: ServiceRef,
     /// The live service the PATCH is built on (it keeps every field of the regions that stay).
@@ -164,20 +169,18 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     gates::scope_allowed(input, &found)?;
     gates::sole_manager(input, &found)?;
     let aimed = clock::aim(input, &mut found)?;
+    gates::seen_before(input, &found)?;
     gates::credentials(input, facts, &found)?;
     let recorded = operation::recorded(input, facts, &mut found)?;
     let live = service::live(input, facts, recorded.resource, &mut found)?;
-    service::not_busy(input, live, recorded.lost, &mut found)?;
+    service::not_busy(input, live, &recorded, &mut found)?;
+    service::ended_as_asked(input, live, &recorded, &mut found)?;
+    let finished_step = recorded.finished_step();
     let desired = &aimed.desired;
-    let steps = service::planned(input, desired, live, recorded.finished_step, &mut found)?;
-    let finished_or_moved = recorded.finished_step.is_some() || aimed.moved;
+    let steps = service::planned(input, desired, live, finished_step, &mut found)?;
+    service::held_after_missed_target(input, &found)?;
+    let finished_or_moved = finished_step.is_some() || aimed.moved;
     service::drift(input, desired, live, finished_or_moved, &mut found)?;
     clock::change_window(input, &aimed, &steps, &mut found)?;
-    Ok(service::start(
-        input,
-        live,
-        steps,
-        recorded.finished_step,
-        found,
-    ))
+    Ok(service::start(input, live, steps, finished_step, found))
 }
