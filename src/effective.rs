@@ -17,7 +17,9 @@ use jiff::Timestamp;
 
 use crate::api::{ApimCapacitySpec, ApimCapacityStatus, EffectiveRegionStatus, ScheduleStatus};
 use crate::domain::{DesiredCapacity, Location};
-use crate::schedule::{EffectiveRegion, ExpectedDuration, Timetable, desired_units};
+use crate::schedule::{
+    EffectiveRegion, ExpectedDuration, Timetable, desired_units, keep_started_preparation,
+};
 
 /// The units of every region of the spec that the operator aims at, with their sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,28 @@ impl EffectiveCapacity {
             }
         }
         desired
+    }
+
+    /// A scale-up the previous reconcile was already preparing (its `status.effective`
+    /// names `schedule NAME (preparing)` and its `status.schedule` the change) stays aimed
+    /// at until that change, even when durations learned since would start it later.
+    pub fn keep_preparation_of(
+        &mut self,
+        timetable: &Timetable,
+        previous: &ApimCapacityStatus,
+        now: Timestamp,
+    ) {
+        let Some(next) = previous
+            .schedule
+            .as_ref()
+            .and_then(|s| s.next_change.as_ref())
+        else {
+            return;
+        };
+        let preparing = format!("schedule {} (preparing)", next.schedule);
+        if previous.effective.iter().any(|r| r.source == preparing) {
+            keep_started_preparation(timetable, now, &mut self.regions, &next.schedule, next.at.0);
+        }
     }
 
     /// `status.effective`.
@@ -178,6 +202,49 @@ schedules:
         // The scale-down waits for 19:00 CET (18:00 UTC).
         assert_eq!(aimed(&spec, "2027-01-15T17:59Z").regions[0].units, 6);
         assert_eq!(aimed(&spec, "2027-01-15T18:00Z").regions[0].units, 2);
+    }
+
+    #[test]
+    fn a_started_preparation_is_kept_when_learned_durations_shorten_it() {
+        let spec = spec(BUSINESS_HOURS);
+        let timetable = Timetable::from_spec(&spec).expect("valid");
+        let quick = |_: crate::plan::StepKind| Duration::from_secs(120);
+        // Prepared at 06:30 UTC with the default 45 minutes, for 07:00 UTC (08:00 CET).
+        let mut previous = ApimCapacityStatus {
+            effective: aimed(&spec, "2027-01-15T06:30Z").status(),
+            schedule: crate::schedule::schedule_status(
+                &timetable,
+                at("2027-01-15T06:30Z"),
+                &p90_45m,
+            ),
+            ..ApimCapacityStatus::default()
+        };
+        // A step then took 2 minutes: from scratch, 06:40 would aim at the spec again.
+        let now = at("2027-01-15T06:40Z");
+        let mut kept = effective_capacity(&timetable, now, &quick);
+        assert_eq!(kept.regions[0].units, 2, "from scratch: not yet prepared");
+        kept.keep_preparation_of(&timetable, &previous, now);
+        assert_eq!(kept.status()[0].units, 6);
+        assert_eq!(
+            kept.status()[0].source,
+            "schedule business-hours (preparing)"
+        );
+        assert_eq!(kept.status()[1].units, 1);
+        // A preparation for a change that is not ahead any more, or that the schedules no
+        // longer make, is not kept.
+        let mut late = effective_capacity(&timetable, at("2027-01-15T07:00Z"), &quick);
+        late.keep_preparation_of(&timetable, &previous, at("2027-01-15T07:00Z"));
+        assert_eq!(late.status()[0].source, "schedule business-hours");
+        if let Some(next) = previous
+            .schedule
+            .as_mut()
+            .and_then(|s| s.next_change.as_mut())
+        {
+            next.schedule = "gone".into();
+        }
+        let mut renamed = effective_capacity(&timetable, now, &quick);
+        renamed.keep_preparation_of(&timetable, &previous, now);
+        assert_eq!(renamed.regions[0].units, 2);
     }
 
     #[test]

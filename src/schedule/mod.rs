@@ -46,7 +46,7 @@ pub use timeline::{
     EVENT_BUDGET, EffectiveRegion, Timeline, Transition, UnitsSource, effective_units, in_force,
     in_force_index, is_active,
 };
-pub use wakeup::{desired_units, next_wakeup, region_units};
+pub use wakeup::{desired_units, keep_started_preparation, next_wakeup, region_units};
 pub use windows::{Reach, START_SLACK, WINDOW_HORIZON};
 
 use jiff::{SignedDuration, Timestamp};

@@ -51,7 +51,8 @@ pub(super) fn aim(input: &Input, found: &mut Findings) -> Result<Aimed, Decision
         found.conclude(outcome, Requeue::OnChange)
     })?;
     let durations = input.durations;
-    let effective = effective_capacity(&timetable, input.now, durations);
+    let mut effective = effective_capacity(&timetable, input.now, durations);
+    effective.keep_preparation_of(&timetable, input.previous, input.now);
     found.observed.aim = Some(Aim {
         effective: effective.status(),
         schedule: schedule_status(&timetable, input.now, durations),
