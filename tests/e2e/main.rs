@@ -11,6 +11,7 @@ mod chart_support;
 mod support;
 
 mod admission;
+mod admission_schedules;
 mod chart_install;
 mod e2e_changes;
 mod e2e_closed_default;
