@@ -85,6 +85,26 @@ decisions! {
             assert_eq!((next.at.0, next.preparation_starts_at.0, next.late), (at(30), at(-15), false));
             wakes_at(30)(r);
         };
+    a_preparation_outside_the_windows_starts_at_their_last_moment_before_it:
+        // Peak at 10:00; operations may start 07:15-08:45 only: the 45-minute scale-up
+        // starts by 08:00, the last moment with room (less a 2-minute slack), not at 09:15.
+        world().spec(in_sync).clock(&format!("{}\nchangeWindows: {{allow: [{{start: '15 7 * * *', duration: 90m}}]}}", peak("0 10 * * *", "3h")))
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &Run| {
+            assert_eq!(aimed_sources(r)[0], (4, "schedule peak (preparing)".into()));
+            let next = r.verdict.findings.observed.aim.clone().and_then(|a| a.schedule).and_then(|s| s.next_change);
+            let next = next.expect("the start is the next change");
+            assert_eq!((next.at.0, next.preparation_starts_at.0, next.late), (at(120), at(-2), false));
+        };
+    a_preparation_no_window_allows_in_time_is_reported_late:
+        // Peak at 10:00; operations may start 12:00-13:00 only: the scale-up starts at noon.
+        world().spec(in_sync).clock(&format!("{}\nchangeWindows: {{allow: [{{start: '0 12 * * *', duration: 1h}}]}}", peak("0 10 * * *", "3h")))
+        => ["credentials", "get"], Succeeded, Resync,
+        then |r: &Run| {
+            let next = r.verdict.findings.observed.aim.clone().and_then(|a| a.schedule).and_then(|s| s.next_change);
+            let next = next.expect("the start is the next change");
+            assert_eq!((next.at.0, next.preparation_starts_at.0, next.late), (at(120), at(240), true));
+        };
     before_its_preparation_the_spec_applies_and_the_reconcile_wakes_for_it:
         world().spec(in_sync).clock(&peak("0 9 * * *", "3h"))
         => ["credentials", "get"], Succeeded, Resync,
