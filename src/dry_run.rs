@@ -1,13 +1,16 @@
 //! `apimcap plan -f FILE`: what the operator would do for an ApimCapacity, against the live
-//! (or simulated) service, without changing anything.
+//! (or simulated) service, without changing anything. Like the operator, it takes the unit
+//! limits Azure reports for the service (`GET .../skus`) over the built-in table, and
+//! `--unit-limits` over both, and checks the room in the subnets of VNet-injected regions; each step that takes the service down or gives it new IP
+//! addresses says so.
 
 use std::fmt::Write as _;
 
 use crate::api::{ApimCapacity, planned_changes};
-use crate::azure::{ApimApi, AzureError, AzureSettings, CredentialSource};
-use crate::domain::UnitLimits;
+use crate::azure::{ApimApi, AzureError, AzureSettings, CredentialSource, ServiceResource};
+use crate::domain::{UnitLimits, VnetType};
 use crate::effective::effective_capacity;
-use crate::plan::{self, DurationEstimates, Plan};
+use crate::plan::{self, DurationEstimates, Plan, SubnetFacts};
 use crate::schedule::{ScheduleReport, Timetable};
 
 /// What `apimcap plan` reads and how it reaches Azure.
@@ -70,13 +73,67 @@ pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
     let timetable = Timetable::from_spec(spec)?;
     let (now, durations) = (jiff::Timestamp::now(), DurationEstimates::default());
     let effective = effective_capacity(&timetable, now, &durations);
-    let live = client.get_service(&spec.service.service_ref()).await?.live;
-    let policy = spec.planner_policy(limits, durations.clone());
+    let service = spec.service.service_ref();
+    let current = client.get_service(&service).await?;
+    let mut notes = String::new();
+    // Azure's own limits when it reports them; the built-in table stands in otherwise.
+    let limits = match client.get_skus(&service).await {
+        Ok(reported) => limits.with_azure(&reported),
+        Err(e) => {
+            let _ = writeln!(
+                notes,
+                "Note: Azure's unit limits for the service could not be read ({e}); the built-in table applies."
+            );
+            limits
+        }
+    };
+    let mut policy = spec.planner_policy(limits, durations.clone());
+    subnets(&client, &current, &mut policy, &mut notes).await;
     let desired = effective.desired(spec);
-    let mut out = render(&live, &plan::plan(&desired, &live, &policy, now));
+    let planned = plan::plan(&desired, &current.live, &policy, now);
     let schedules = ScheduleReport::new(&timetable, effective.status(), now, &durations);
-    out.push_str(&schedules.render());
-    Ok(out)
+    Ok(notes + &render(&current.live, &planned) + &schedules.render())
+}
+
+/// The prefixes of the subnets the service's regions are injected into, for the planner's
+/// headroom check; a subnet that cannot be read is a note, not a stop.
+async fn subnets(
+    client: &impl ApimApi,
+    current: &ServiceResource,
+    policy: &mut plan::Policy,
+    notes: &mut String,
+) {
+    let vnet = current.virtual_network_type();
+    if vnet == VnetType::None {
+        return;
+    }
+    for (location, id) in current.subnet_ids() {
+        match client.get_subnet(&id).await {
+            Ok(prefix) => {
+                policy
+                    .subnets
+                    .insert(location, SubnetFacts { prefix, vnet });
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    notes,
+                    "Note: subnet {id} of {location} could not be read ({e}); its room for the units is not checked."
+                );
+            }
+        }
+    }
+}
+
+/// What a step costs beyond its time, as a suffix of its line.
+fn step_warnings(step: &plan::Step) -> String {
+    let mut out = String::new();
+    if step.causes_downtime() {
+        out.push_str(" [DOWNTIME: Azure serves no requests while this step runs]");
+    }
+    if step.changes_ip_addresses() {
+        out.push_str(" [NEW IP ADDRESSES: Azure gives the service new public and private IPs]");
+    }
+    out
 }
 
 /// The plan as people read it.
@@ -107,7 +164,13 @@ pub fn render(live: &crate::domain::LiveService, plan: &Plan) -> String {
                 steps.expected_completion.strftime("%Y-%m-%d %H:%M UTC")
             );
             for (i, step) in steps.steps.iter().enumerate() {
-                let _ = writeln!(out, "  {}. {}", i + 1, step.description());
+                let _ = writeln!(
+                    out,
+                    "  {}. {}{}",
+                    i + 1,
+                    step.description(),
+                    step_warnings(step)
+                );
             }
             let changes = planned_changes(&steps.steps, 1);
             let _ = writeln!(out, "{} change(s) in all.", changes.len());

@@ -25,5 +25,5 @@ pub use spec::{
 };
 pub use status::{
     Action, ApimCapacityStatus, LastOperation, LiveRegionStatus, LiveStatus, OperationResult,
-    OperationStatus, PlannedChange, PollStyle,
+    OperationStatus, PendingChange, PlannedChange, PollStyle,
 };

@@ -41,6 +41,9 @@ pub enum EventReason {
     DriftDetected,
     /// The service matches the spec again.
     Ready,
+    /// The subnet of a VNet-injected region could not be read (often a missing
+    /// `Microsoft.Network/virtualNetworks/subnets/read`): a change goes ahead unchecked.
+    SubnetUnreadable,
     /// The resource stalled; the condition's reason says why.
     Stalled(Reason),
     /// A schedule came into force.
@@ -60,6 +63,7 @@ impl EventReason {
             EventReason::OperationFailed => "OperationFailed",
             EventReason::DriftDetected => "DriftDetected",
             EventReason::Ready => "Ready",
+            EventReason::SubnetUnreadable => "SubnetUnreadable",
             EventReason::Stalled(reason) => reason.as_str(),
             EventReason::ScheduleStarted => "ScheduleStarted",
             EventReason::ScheduleEnded => "ScheduleEnded",

@@ -11,7 +11,8 @@
 //!   effective capacity) ─ first sight (a status before any Azure call) ─ credentials
 //!   ─ recorded operation (poll; its URL must lie under the service) ─ hold after a failure
 //!   ─ live service (GET) ─ busy in Azure ─ the ended operation reached its target
-//!   ─ plan (in sync, blocked) ─ hold after a missed target ─ drift ─ change window
+//!   ─ preflight (/skus, subnets, only when a change is pending) ─ plan (in sync, blocked
+//!   by a rule, then consent) ─ hold after a missed target ─ drift ─ change window
 //!   ─ start step N of M
 //! ```
 //!
@@ -22,14 +23,19 @@
 mod clock;
 mod gates;
 mod operation;
+mod preflight;
 mod service;
 mod started;
 mod trust;
 
 #[cfg(test)]
+mod pending_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod world;
+#[cfg(test)]
+mod world_preflight;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,12 +47,13 @@ use super::events::Note;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
 use crate::azure::{AzureError, OperationHandle, PollOutcome, ServiceResource};
-use crate::domain::ServiceRef;
+use crate::domain::{AzureLimits, ServiceRef};
 use crate::plan::{DurationEstimates, Step, StepKind};
 use crate::policy::NamespacePolicy;
 use crate::status::{Observed, Outcome};
 
-pub use started::after_start;
+pub use super::read_facts::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
+pub use started::{after_start, intent};
 
 /// Everything a decision depends on that is known before any Azure call.
 pub struct Input<'a> {
@@ -75,6 +82,10 @@ pub struct Facts {
     pub poll: Option<Result<PollOutcome, AzureError>>,
     /// The live service (one GET).
     pub service: Option<Result<ServiceResource, AzureError>>,
+    /// The unit limits Azure reports for the service (`/skus`, cached for a day).
+    pub skus: Option<Result<AzureLimits, AzureError>>,
+    /// The subnets of the VNet-injected regions a pending change would grow (cached).
+    pub subnets: Option<Vec<SubnetRead>>,
 }
 
 /// A fact the next gate needs.
@@ -86,6 +97,11 @@ pub enum Need {
     Poll(OperationHandle),
     /// One GET of the service.
     Service(ServiceRef),
+    /// The unit limits Azure reports for the service.
+    Skus(ServiceRef),
+    /// The address prefix of each of these subnets; `true`: read again even when
+    /// remembered (a remembered prefix would refuse the change).
+    Subnets(Vec<SubnetToRead>, bool),
 }
 
 /// What to do next.
@@ -123,6 +139,9 @@ pub struct Start {
     pub service: ServiceRef,
     /// The live service the PATCH is built on (it keeps every field of the regions that stay).
     pub current: ServiceResource,
+    /// The previous PATCH was refused with a 409 (not `ScopeLocked`) although the service ran
+    /// no operation: a second such refusal is not "busy".
+    pub refused_while_idle_before: bool,
     /// What was found on the way here.
     pub findings: Findings,
 }
@@ -177,7 +196,8 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     service::ended_as_asked(input, live, &recorded, &mut found)?;
     let finished_step = recorded.finished_step();
     let desired = &aimed.desired;
-    let steps = service::planned(input, desired, live, finished_step, &mut found)?;
+    let policy = preflight::policy(input, facts, live, desired, &mut found)?;
+    let steps = service::planned(input, desired, live, &policy, finished_step, &mut found)?;
     service::held_after_missed_target(input, &found)?;
     let finished_or_moved = finished_step.is_some() || aimed.moved;
     service::drift(input, desired, live, finished_or_moved, &mut found)?;
