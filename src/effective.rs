@@ -18,7 +18,8 @@ use jiff::Timestamp;
 use crate::api::{ApimCapacitySpec, ApimCapacityStatus, EffectiveRegionStatus, ScheduleStatus};
 use crate::domain::{DesiredCapacity, Location};
 use crate::schedule::{
-    EffectiveRegion, ExpectedDuration, Timetable, desired_units, keep_started_preparation,
+    EffectiveRegion, ExpectedDuration, Timetable, UnitsSource, desired_units,
+    keep_started_preparation,
 };
 
 /// The units of every region of the spec that the operator aims at, with their sources.
@@ -81,6 +82,31 @@ impl EffectiveCapacity {
         if previous.effective.iter().any(|r| r.source == preparing) {
             keep_started_preparation(timetable, now, &mut self.regions, &next.schedule, next.at.0);
         }
+    }
+
+    /// `status.schedule` as worked out now, except that while a started preparation is kept
+    /// (see [`Self::keep_preparation_of`]) its change keeps the earlier preparation start
+    /// status showed, not the later one the durations learned since would give.
+    pub fn schedule_status(
+        &self,
+        now: Option<ScheduleStatus>,
+        previous: &ApimCapacityStatus,
+    ) -> Option<ScheduleStatus> {
+        let mut status = now?;
+        let before = previous
+            .schedule
+            .as_ref()
+            .and_then(|s| s.next_change.as_ref());
+        if let (Some(next), Some(before)) = (status.next_change.as_mut(), before) {
+            let same = next.at == before.at && next.schedule == before.schedule;
+            let preparing = self.regions.iter().any(
+                |r| matches!(&r.source, UnitsSource::Preparing(name) if *name == next.schedule),
+            );
+            if same && preparing && before.preparation_starts_at.0 < next.preparation_starts_at.0 {
+                next.preparation_starts_at = before.preparation_starts_at.clone();
+            }
+        }
+        Some(status)
     }
 
     /// `status.effective`.
@@ -230,6 +256,21 @@ schedules:
             "schedule business-hours (preparing)"
         );
         assert_eq!(kept.status()[1].units, 1);
+        // Status keeps the preparation start it showed (06:15), not 06:58 from scratch.
+        let now_status = crate::schedule::schedule_status(&timetable, now, &quick);
+        let next = |s: Option<ScheduleStatus>| {
+            s.and_then(|s| s.next_change)
+                .map(|n| n.preparation_starts_at.0)
+        };
+        assert_eq!(next(now_status.clone()), Some(at("2027-01-15T06:58Z")));
+        let shown = kept.schedule_status(now_status.clone(), &previous);
+        assert_eq!(next(shown), Some(at("2027-01-15T06:15Z")));
+        let fresh = effective_capacity(&timetable, now, &quick);
+        assert_eq!(
+            next(fresh.schedule_status(now_status, &previous)),
+            Some(at("2027-01-15T06:58Z")),
+            "not preparing: as worked out now"
+        );
         // A preparation for a change that is not ahead any more, or that the schedules no
         // longer make, is not kept.
         let mut late = effective_capacity(&timetable, at("2027-01-15T07:00Z"), &quick);

@@ -53,9 +53,10 @@ pub(super) fn aim(input: &Input, found: &mut Findings) -> Result<Aimed, Decision
     let durations = input.durations;
     let mut effective = effective_capacity(&timetable, input.now, durations);
     effective.keep_preparation_of(&timetable, input.previous, input.now);
+    let schedule = schedule_status(&timetable, input.now, durations);
     found.observed.aim = Some(Aim {
         effective: effective.status(),
-        schedule: schedule_status(&timetable, input.now, durations),
+        schedule: effective.schedule_status(schedule, input.previous),
     });
     found.wake_at = next_wakeup(&timetable, input.now, durations);
     Ok(Aimed {
