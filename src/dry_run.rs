@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use crate::api::{ApimCapacity, planned_changes};
 use crate::azure::{ApimApi, AzureError, AzureSettings, CredentialSource, ServiceResource};
 use crate::domain::{UnitLimits, VnetType};
+use crate::effective::effective_capacity;
 use crate::plan::{self, DurationEstimates, Plan, SubnetFacts};
+use crate::schedule::{ScheduleReport, Timetable};
 
 /// What `apimcap plan` reads and how it reaches Azure.
 #[derive(Debug, Clone)]
@@ -37,6 +39,8 @@ pub enum PlanError {
         #[source]
         source: Box<serde_saphyr::Error>,
     },
+    #[error("invalid schedule or change window: {0}")]
+    Schedule(#[from] crate::schedule::SpecError),
     #[error("invalid unit limits: {0}")]
     UnitLimits(#[from] crate::domain::limits::LimitOverrideError),
     #[error(transparent)]
@@ -66,6 +70,9 @@ pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
     let credential = credentials.own()?;
     let client = arm.with_credential(credential);
     let spec = &resource.spec;
+    let timetable = Timetable::from_spec(spec)?;
+    let (now, durations) = (jiff::Timestamp::now(), DurationEstimates::default());
+    let effective = effective_capacity(&timetable, now, &durations);
     let service = spec.service.service_ref();
     let current = client.get_service(&service).await?;
     let mut notes = String::new();
@@ -80,15 +87,12 @@ pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
             limits
         }
     };
-    let mut policy = spec.planner_policy(limits, DurationEstimates::default());
+    let mut policy = spec.planner_policy(limits, durations.clone());
     subnets(&client, &current, &mut policy, &mut notes).await;
-    let planned = plan::plan(
-        &spec.desired(),
-        &current.live,
-        &policy,
-        jiff::Timestamp::now(),
-    );
-    Ok(notes + &render(&current.live, &planned))
+    let desired = effective.desired(spec);
+    let planned = plan::plan(&desired, &current.live, &policy, now);
+    let schedules = ScheduleReport::new(&timetable, effective.status(), now, &durations);
+    Ok(notes + &render(&current.live, &planned) + &schedules.render())
 }
 
 /// The prefixes of the subnets the service's regions are injected into, for the planner's
@@ -200,6 +204,8 @@ mod tests {
                 let resource: ApimCapacity = serde_json::from_value(document)
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 assert!(!resource.spec.regions.is_empty(), "{}", path.display());
+                Timetable::from_spec(&resource.spec)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 found += 1;
             }
         }

@@ -8,6 +8,7 @@ pub mod controller;
 pub mod cost;
 pub mod domain;
 pub mod dry_run;
+pub mod effective;
 pub mod http;
 pub mod liveness;
 pub mod metrics;

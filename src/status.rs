@@ -30,6 +30,9 @@ pub enum Outcome {
     },
     /// Azure runs an operation this operator did not start, or refused a change as busy.
     WaitingForAzure { message: String },
+    /// A step is ready but held until a moment comes (a change window opens); it goes on
+    /// by itself, so Reconciling, not Stalled.
+    Waiting { reason: Reason, message: String },
     /// Progress needs a person: a blocked plan, a refused change, missing rights.
     Stalled { reason: Reason, message: String },
     /// A passing failure; the reconcile is retried with backoff.
@@ -46,6 +49,7 @@ impl Outcome {
             Outcome::DriftReported { .. } => "DriftReported",
             Outcome::InProgress { .. } => "InProgress",
             Outcome::WaitingForAzure { .. } => "WaitingForAzure",
+            Outcome::Waiting { .. } => "Waiting",
             Outcome::Stalled { .. } => "Stalled",
             Outcome::Retrying { .. } => "Retrying",
         }
@@ -63,6 +67,9 @@ pub struct Observed {
     pub plan: Option<Vec<PlannedChange>>,
     /// An operation that finished during this reconcile.
     pub finished: Option<LastOperation>,
+    /// The capacity aimed at and the schedules (`status.effective`, `status.schedule`),
+    /// when worked out.
+    pub aim: Option<crate::effective::Aim>,
     /// The operation in flight as it is now (e.g. one more failed poll), for outcomes that
     /// keep it.
     pub operation: Option<OperationStatus>,
@@ -96,6 +103,10 @@ pub fn next_status(
     if let Some(finished) = observed.finished {
         next.last_operation = Some(finished);
     }
+    if let Some(aim) = observed.aim {
+        next.effective = aim.effective;
+        next.schedule = aim.schedule;
+    }
     if let Some(operation) = observed.operation {
         next.operation = Some(operation);
     }
@@ -107,6 +118,7 @@ pub fn next_status(
         Outcome::Pending
         | Outcome::Suspended
         | Outcome::WaitingForAzure { .. }
+        | Outcome::Waiting { .. }
         | Outcome::Retrying { .. } => {}
         Outcome::InSync | Outcome::DriftReported { .. } | Outcome::Stalled { .. } => {
             next.operation = None
@@ -168,6 +180,7 @@ fn conditions(
         Outcome::WaitingForAzure { message } => {
             (False, Reason::WaitingForAzure, message.clone(), true, false)
         }
+        Outcome::Waiting { reason, message } => (False, *reason, message.clone(), true, false),
         Outcome::Stalled { reason, message } => (False, *reason, message.clone(), false, true),
         Outcome::Retrying { message } => (False, Reason::Retrying, message.clone(), true, false),
     };

@@ -195,6 +195,13 @@ fn waiting_and_retrying_are_reconciling_without_stalling() {
             },
             Reason::Retrying,
         ),
+        (
+            Outcome::Waiting {
+                reason: Reason::WaitingForChangeWindow,
+                message: "the window opens at 22:00".into(),
+            },
+            Reason::WaitingForChangeWindow,
+        ),
     ] {
         let next = next_status(
             &ApimCapacityStatus::default(),
@@ -325,4 +332,47 @@ fn drift_reported_is_not_ready_but_handled() {
         )]
     );
     assert_eq!(next.observed_generation, 2);
+}
+
+#[test]
+fn the_aim_replaces_effective_and_schedule_and_is_kept_when_not_worked_out() {
+    use crate::api::{EffectiveRegionStatus, ScheduleStatus};
+    let aim = crate::effective::Aim {
+        effective: vec![EffectiveRegionStatus {
+            location: "westeurope".into(),
+            units: 6,
+            source: "schedule business-hours".into(),
+        }],
+        schedule: Some(ScheduleStatus {
+            in_force: Some("business-hours".into()),
+            next_change: None,
+        }),
+    };
+    let observed = Observed {
+        aim: Some(aim.clone()),
+        ..Observed::default()
+    };
+    let previous = ApimCapacityStatus::default();
+    let next = next_status(&previous, Some(1), observed, &Outcome::InSync, at(5));
+    assert_eq!(
+        (&next.effective, &next.schedule),
+        (&aim.effective, &aim.schedule)
+    );
+    let kept = next_status(
+        &next,
+        Some(1),
+        Observed::default(),
+        &Outcome::Suspended,
+        at(9),
+    );
+    assert_eq!(
+        kept.effective, next.effective,
+        "suspended: nothing worked out"
+    );
+    let cleared = Observed {
+        aim: Some(crate::effective::Aim::default()),
+        ..Observed::default()
+    };
+    let next = next_status(&next, Some(2), cleared, &Outcome::InSync, at(9));
+    assert!(next.effective.is_empty() && next.schedule.is_none());
 }

@@ -45,6 +45,10 @@ pub enum Reason {
     ChangingZones,
     /// Azure is running an operation this operator did not start; waiting for it to end.
     WaitingForAzure,
+    /// A step is ready but `spec.changeWindows` does not let it start now (outside the
+    /// allowed periods, inside a deny window, or it would run past the window's end); the
+    /// message names the next opening.
+    WaitingForChangeWindow,
     /// A temporary failure (throttling, Azure or Kubernetes unavailable); retrying.
     Retrying,
     /// Azure does not allow the change (tier rules, limits, primary region missing).
@@ -57,7 +61,9 @@ pub enum Reason {
     /// The plan needs a person's approval (`spec.changePolicy.requireApproval`): set the
     /// annotation `capacity.apim.dev/approve` to `status.approval.planHash`.
     AwaitingApproval,
-    /// The spec is invalid in a way only the live service reveals.
+    /// The spec is invalid in a way only the live service reveals, or its schedules or
+    /// change windows cannot be read (a cron expression, time zone or duration; the message
+    /// names the field).
     InvalidSpec,
     /// Azure refused a request; the message carries Azure's code and message.
     AzureError,
@@ -96,6 +102,7 @@ impl Reason {
             Reason::RemovingRegion => "RemovingRegion",
             Reason::ChangingZones => "ChangingZones",
             Reason::WaitingForAzure => "WaitingForAzure",
+            Reason::WaitingForChangeWindow => "WaitingForChangeWindow",
             Reason::Retrying => "Retrying",
             Reason::Blocked => "Blocked",
             Reason::NotConsented => "NotConsented",

@@ -39,6 +39,65 @@ mod tests {
         );
     }
 
+    /// Every field without a description, by its path (`kubectl explain` shows nothing).
+    fn undocumented(node: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        if let Some(properties) = node.get("properties").and_then(|p| p.as_object()) {
+            for (name, field) in properties {
+                let here = format!("{path}.{name}");
+                let described = field
+                    .get("description")
+                    .and_then(|d| d.as_str())
+                    .is_some_and(|d| !d.trim().is_empty());
+                if !described {
+                    out.push(here.clone());
+                }
+                undocumented(field, &here, out);
+            }
+        }
+        if let Some(items) = node.get("items") {
+            undocumented(items, &format!("{path}[]"), out);
+        }
+    }
+
+    #[test]
+    fn kubectl_explain_documents_every_field() {
+        let crd = definition();
+        let schema = crd.spec.versions[0]
+            .schema
+            .as_ref()
+            .and_then(|s| s.open_api_v3_schema.as_ref())
+            .expect("a schema");
+        let schema = serde_json::to_value(schema).expect("serialises");
+        let mut missing = Vec::new();
+        let bare = serde_json::json!({"properties": {"a": {"type": "array", "items": {"properties": {"b": {"description": " "}}}}}});
+        undocumented(&bare, "x", &mut missing);
+        assert_eq!(
+            missing,
+            ["x.a", "x.a[].b"],
+            "the walk finds undocumented fields"
+        );
+        missing.clear();
+        for part in ["spec", "status"] {
+            undocumented(&schema["properties"][part], part, &mut missing);
+        }
+        assert!(
+            missing.is_empty(),
+            "fields without a description: {missing:#?}"
+        );
+        for field in [
+            "spec.schedules",
+            "spec.changeWindows",
+            "status.schedule",
+            "status.effective",
+        ] {
+            let (part, name) = field.split_once('.').expect("a path");
+            assert!(
+                schema["properties"][part]["properties"].get(name).is_some(),
+                "{field} is in the schema"
+            );
+        }
+    }
+
     #[test]
     fn names_and_categories_are_as_documented() {
         let crd = definition();

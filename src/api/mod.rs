@@ -5,6 +5,7 @@ pub mod conditions;
 pub mod convert;
 pub mod cost;
 pub mod crd;
+pub mod effective;
 pub mod schedule;
 pub mod spec;
 pub mod status;
@@ -16,6 +17,7 @@ pub use cost::{
     APPROVE_ANNOTATION, ApprovalStatus, CapacityCostStatus, CostStatus, MoneyAmount, PriceOrigin,
     RegionCostStatus, RequireApproval,
 };
+pub use effective::EffectiveRegionStatus;
 pub use schedule::{ChangeWindows, NextChange, Schedule, ScheduleRegion, ScheduleStatus, Window};
 pub use spec::{
     ApimCapacity, ApimCapacitySpec, ChangePolicy, Credentials, DriftPolicy, RegionCapacity,

@@ -29,7 +29,9 @@ use crate::domain::Sku;
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Status","type":"string","description":"Reason of the Ready condition","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
     printcolumn = r#"{"name":"Operation","type":"string","description":"The Azure operation in flight","jsonPath":".status.operation.description"}"#,
+    printcolumn = r#"{"name":"Schedule","type":"string","description":"The schedule in force (spec.schedules)","jsonPath":".status.schedule.inForce"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
+    printcolumn = r#"{"name":"Next Change","type":"string","priority":1,"description":"When a schedule next changes the units","jsonPath":".status.schedule.nextChange.at"}"#,
     printcolumn = r#"{"name":"Live SKU","type":"string","priority":1,"description":"Tier Azure reported last","jsonPath":".status.live.sku"}"#,
     printcolumn = r#"{"name":"Service","type":"string","priority":1,"jsonPath":".spec.service.name"}"#,
     printcolumn = r#"{"name":"ETA","type":"date","priority":1,"description":"Expected completion of the operation in flight","jsonPath":".status.operation.expectedCompletion"}"#

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::conditions::Condition;
 use super::cost::{ApprovalStatus, CostStatus};
+use super::effective::EffectiveRegionStatus;
 use super::schedule::ScheduleStatus;
 pub use crate::domain::PollStyle;
 use crate::domain::Sku;
@@ -63,6 +64,13 @@ pub struct ApimCapacityStatus {
     /// schedules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleStatus>,
+
+    /// The units per region the operator aims at now, and where each number comes from
+    /// (spec.regions or a schedule): what the plan is made for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub effective: Vec<EffectiveRegionStatus>,
+
     /// The monthly list price of the live service and of the desired one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostStatus>,
@@ -86,6 +94,7 @@ impl Default for ApimCapacityStatus {
             pending: None,
             last_operation: None,
             schedule: None,
+            effective: Vec::new(),
             cost: None,
             approval: None,
         }

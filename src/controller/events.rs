@@ -46,6 +46,12 @@ pub enum EventReason {
     SubnetUnreadable,
     /// The resource stalled; the condition's reason says why.
     Stalled(Reason),
+    /// A schedule came into force.
+    ScheduleStarted,
+    /// A schedule is no longer in force.
+    ScheduleEnded,
+    /// The change-window override annotation let a step start outside the windows.
+    ChangeWindowOverridden,
 }
 
 impl EventReason {
@@ -59,6 +65,9 @@ impl EventReason {
             EventReason::Ready => "Ready",
             EventReason::SubnetUnreadable => "SubnetUnreadable",
             EventReason::Stalled(reason) => reason.as_str(),
+            EventReason::ScheduleStarted => "ScheduleStarted",
+            EventReason::ScheduleEnded => "ScheduleEnded",
+            EventReason::ChangeWindowOverridden => "ChangeWindowOverridden",
         }
     }
 }

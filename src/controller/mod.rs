@@ -9,6 +9,7 @@
 pub mod act;
 pub mod azure_log;
 pub mod clients;
+pub mod clock;
 pub mod context;
 pub mod decide;
 pub mod election;

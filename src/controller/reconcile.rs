@@ -15,6 +15,7 @@ use kube::runtime::reflector::ObjectRef;
 use tracing::Instrument;
 
 use super::act::start_step;
+use super::clock::{next_look, schedule_transitions};
 use super::context::{Context, FIELD_MANAGER, jitter};
 use super::decide::{Decision, Facts, Input, Verdict, after_start, decide, intent};
 use super::events::{self, EventType};
@@ -156,6 +157,7 @@ async fn report(
         requeue,
         findings,
     } = verdict;
+    let wake_at = findings.wake_at;
     learn(ctx, findings.learned, findings.drift_corrected);
     let next = next_status(
         previous,
@@ -166,6 +168,7 @@ async fn report(
     );
     let unwritten = persist(ctx, obj, object, previous, &next).await;
     let mut notes = events::transitions(previous, &next);
+    notes.extend(schedule_transitions(previous, &next));
     notes.extend(findings.events);
     for n in &notes {
         match n.kind {
@@ -175,7 +178,12 @@ async fn report(
     }
     events::publish(ctx, obj, &notes).await;
 
-    let action = next_look(ctx, object, requeue);
+    let base = requeue_wait(ctx, object, requeue);
+    // The earliest wins: a schedule or change window that changes something sooner.
+    let action = match next_look(base, wake_at, now, ctx.settings.resync_interval) {
+        Some(wait) => Action::requeue(wait),
+        None => Action::await_change(),
+    };
     ctx.metrics.reconciled(
         outcome.label(),
         started.elapsed(),
@@ -230,17 +238,21 @@ async fn persist(
     }
 }
 
-/// When to look at the object again.
-fn next_look(ctx: &Context, object: &ObjectRef<ApimCapacity>, requeue: Requeue) -> Action {
+/// How long until the object is looked at again for `requeue` (`None`: on a change only).
+fn requeue_wait(
+    ctx: &Context,
+    object: &ObjectRef<ApimCapacity>,
+    requeue: Requeue,
+) -> Option<std::time::Duration> {
     match requeue {
-        Requeue::Backoff => Action::requeue(ctx.next_backoff(object)),
+        Requeue::Backoff => Some(ctx.next_backoff(object)),
         other => {
             ctx.reset_backoff(object);
             match other {
                 // Never later than the resync: Azure's Retry-After cannot park an object.
-                Requeue::After(wait) => Action::requeue(wait.min(ctx.settings.resync_interval)),
-                Requeue::Resync => Action::requeue(jitter(ctx.settings.resync_interval, 0.1)),
-                Requeue::OnChange | Requeue::Backoff => Action::await_change(),
+                Requeue::After(wait) => Some(wait.min(ctx.settings.resync_interval)),
+                Requeue::Resync => Some(jitter(ctx.settings.resync_interval, 0.1)),
+                Requeue::OnChange | Requeue::Backoff => None,
             }
         }
     }

@@ -12,6 +12,7 @@
 //! - `wakeup`: what the planner should aim at now ([`desired_units`]) and the next instant
 //!   any of these answers changes ([`next_wakeup`]), so the reconcile requeues for exactly
 //!   then instead of polling.
+//! - `report`: the schedule section of `apimcap plan` ([`ScheduleReport`]).
 //!
 //! Cron expressions are croner's and time zones jiff's, with the IANA database embedded in
 //! the binary (a system copy is preferred when there is one).
@@ -20,6 +21,7 @@ mod changes;
 mod cron;
 mod gate;
 mod parse;
+mod report;
 mod text;
 mod timeline;
 mod wakeup;
@@ -38,12 +40,13 @@ pub use parse::{
     ChangeWindows, MAX_DURATION, MIN_DURATION, Schedule, ScheduleEnd, SpecError, Timetable, Window,
     parse_change_windows, parse_duration, parse_schedules, time_zone,
 };
+pub use report::{PLAN_DAYS, ScheduleReport, UpcomingChange, upcoming};
 pub use text::when;
 pub use timeline::{
     EVENT_BUDGET, EffectiveRegion, Timeline, Transition, UnitsSource, effective_units, in_force,
     in_force_index, is_active,
 };
-pub use wakeup::{desired_units, next_wakeup, region_units};
+pub use wakeup::{desired_units, keep_started_preparation, next_wakeup, region_units};
 pub use windows::{Reach, START_SLACK, WINDOW_HORIZON};
 
 use jiff::{SignedDuration, Timestamp};

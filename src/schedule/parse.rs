@@ -5,7 +5,7 @@
 //! never went through admission, so every rule is checked here too.
 
 use jiff::SignedDuration;
-use jiff::tz::TimeZone;
+use jiff::tz::{TimeZone, TimeZoneDatabase};
 
 use crate::api;
 use crate::domain::limits::MAX_UNITS_PER_REGION;
@@ -254,13 +254,21 @@ pub fn parse_change_windows(windows: &api::ChangeWindows) -> Result<ChangeWindow
     })
 }
 
-/// Looks an IANA time zone up in the embedded (or system) time-zone database.
+/// Looks an IANA time zone up in the system's time-zone database when there is one, else
+/// (a scratch image, or a system copy that lacks the zone) in the copy embedded in the
+/// binary.
 pub fn time_zone(name: &str) -> Result<TimeZone, String> {
+    zone_in(&[jiff::tz::db(), &TimeZoneDatabase::bundled()], name)
+}
+
+/// `name` in the first of `databases` that knows it.
+pub(crate) fn zone_in(databases: &[&TimeZoneDatabase], name: &str) -> Result<TimeZone, String> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
         return Ok(TimeZone::UTC);
     }
-    jiff::tz::db().get(trimmed).map_err(|_| {
+    let found = databases.iter().find_map(|db| db.get(trimmed).ok());
+    found.ok_or_else(|| {
         format!(
             "{trimmed:?} is not a time zone of the IANA database; use a name such as Europe/Amsterdam, America/New_York or UTC"
         )

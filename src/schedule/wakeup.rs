@@ -70,6 +70,44 @@ pub fn desired_units(
     units
 }
 
+/// Keeps a scale-up whose preparation already started (the previous reconcile aimed at it
+/// for `schedule`'s change at `change_at`) until that change, as long as the schedules still
+/// make it. Durations learned meanwhile can start the preparation later now (a quick step
+/// teaches a short p90); going back down only to scale up again minutes later would cost two
+/// operations and risk being late.
+pub fn keep_started_preparation(
+    timetable: &Timetable,
+    now: Timestamp,
+    regions: &mut [EffectiveRegion],
+    schedule: &str,
+    change_at: Timestamp,
+) {
+    if change_at <= now {
+        return;
+    }
+    let Some(transition) =
+        Timeline::new(&timetable.schedules, now, change_at).find(|t| t.at == change_at)
+    else {
+        return;
+    };
+    let starts = transition
+        .after
+        .and_then(|i| timetable.schedules.get(i))
+        .is_some_and(|s| s.name == schedule);
+    if !starts {
+        return;
+    }
+    for (region, target) in regions
+        .iter_mut()
+        .zip(units_with(timetable, transition.after))
+    {
+        if target.units > region.units {
+            region.units = target.units;
+            region.source = UnitsSource::Preparing(schedule.to_string());
+        }
+    }
+}
+
 /// [`desired_units`] as the planner takes them.
 pub fn region_units(regions: &[EffectiveRegion]) -> Vec<RegionUnits> {
     regions

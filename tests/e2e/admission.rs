@@ -6,17 +6,17 @@ use crate::support::access;
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 
 /// An ApimCapacity manifest; `body` is the YAML under `spec:` after `service:`.
-fn manifest(name: &str, service: &str, body: &str) -> String {
+pub(crate) fn manifest(name: &str, service: &str, body: &str) -> String {
     format!(
         "apiVersion: capacity.apim.dev/v1alpha1\nkind: ApimCapacity\nmetadata:\n  name: {name}\nspec:\n{service}{body}"
     )
 }
 
-fn service(name: &str) -> String {
+pub(crate) fn service(name: &str) -> String {
     format!("  service:\n    subscriptionId: {SUB}\n    resourceGroup: rg-test\n    name: {name}\n")
 }
 
-fn regions(sku: &str, regions: &[(&str, i64)]) -> String {
+pub(crate) fn regions(sku: &str, regions: &[(&str, i64)]) -> String {
     let mut out = format!("  sku: {sku}\n  regions:\n");
     for (location, units) in regions {
         out.push_str(&format!(
@@ -28,7 +28,7 @@ fn regions(sku: &str, regions: &[(&str, i64)]) -> String {
 
 /// Applies `yaml` in a fresh namespace and asserts the apiserver rejects it with `expected`
 /// in its message.
-fn assert_rejected(test: &str, yaml: &str, expected: &str) {
+pub(crate) fn assert_rejected(test: &str, yaml: &str, expected: &str) {
     let ns = access::namespace(test);
     let out = ns.cp.apply(&ns, yaml);
     assert!(!out.success, "{test}: the apiserver accepted:\n{yaml}");

@@ -28,7 +28,7 @@ fn kubectl_get_shows_the_printer_columns() {
         &[("westeurope", 2), ("eastus", 3)],
     );
     assert!(cp.apply(&ns, &yaml).success);
-    let status = r#"{"status":{"observedGeneration":1,"unitsSummary":"westeurope=2,eastus=1","conditions":[{"type":"Ready","status":"False","reason":"Scaling","message":"Scaling eastus","lastTransitionTime":"2026-11-28T10:00:00Z"},{"type":"Reconciling","status":"True","reason":"Scaling","message":"Scaling eastus","lastTransitionTime":"2026-11-28T10:00:00Z"}],"operation":{"step":1,"totalSteps":1,"description":"Scale eastus from 1 to 3 units","action":"Scale","startedAt":"2026-11-28T10:00:00Z","expectedCompletion":"2026-11-28T10:30:00Z","pollUrl":"https://management.azure.com/op/1","pollStyle":"Location","targetSku":"Premium","targetUnits":"westeurope=2,eastus=3"}}}"#;
+    let status = r#"{"status":{"observedGeneration":1,"unitsSummary":"westeurope=2,eastus=1","conditions":[{"type":"Ready","status":"False","reason":"Scaling","message":"Scaling eastus","lastTransitionTime":"2026-11-28T10:00:00Z"},{"type":"Reconciling","status":"True","reason":"Scaling","message":"Scaling eastus","lastTransitionTime":"2026-11-28T10:00:00Z"}],"operation":{"step":1,"totalSteps":1,"description":"Scale eastus from 1 to 3 units","action":"Scale","startedAt":"2026-11-28T10:00:00Z","expectedCompletion":"2026-11-28T10:30:00Z","pollUrl":"https://management.azure.com/op/1","pollStyle":"Location","targetSku":"Premium","targetUnits":"westeurope=2,eastus=3"},"schedule":{"inForce":"business-hours","nextChange":{"at":"2026-11-28T18:00:00Z","schedule":"business-hours","description":"westeurope 6 → 2","preparationStartsAt":"2026-11-28T18:00:00Z"}}}}"#;
     let patched = cp.kubectl(&[
         "patch",
         "apimcap",
@@ -58,6 +58,7 @@ fn kubectl_get_shows_the_printer_columns() {
             "READY",
             "STATUS",
             "OPERATION",
+            "SCHEDULE",
             "AGE"
         ]
     );
@@ -69,12 +70,16 @@ fn kubectl_get_shows_the_printer_columns() {
         "False",
         "Scaling",
         "Scale eastus from 1 to 3 units",
+        "business-hours",
     ] {
         assert!(row.contains(expected), "{expected:?} missing from {row:?}");
     }
     let wide = cp.kubectl(&["get", "apimcap", "-n", &ns, "-o", "wide"]);
     assert!(
-        wide.stdout.contains("LIVE SKU") && wide.stdout.contains("columns-apim"),
+        wide.stdout.contains("LIVE SKU")
+            && wide.stdout.contains("columns-apim")
+            && wide.stdout.contains("NEXT CHANGE")
+            && wide.stdout.contains("2026-11-28T18:00:00Z"),
         "{}",
         wide.stdout
     );
@@ -133,6 +138,26 @@ fn kubectl_explain_shows_the_field_docs() {
     );
     assert!(
         out.stdout.contains("Allow moving to a lower tier"),
+        "{}",
+        out.stdout
+    );
+    let out = support::retry_kubectl(
+        cp,
+        &["explain", "apimcap.status.effective.source"],
+        "DESCRIPTION",
+    );
+    assert!(
+        out.stdout.contains("schedule NAME (preparing)"),
+        "{}",
+        out.stdout
+    );
+    let out = support::retry_kubectl(
+        cp,
+        &["explain", "apimcap.spec.changeWindows.allowOverrun"],
+        "DESCRIPTION",
+    );
+    assert!(
+        out.stdout.contains("runs past the end of the window"),
         "{}",
         out.stdout
     );

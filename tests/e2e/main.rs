@@ -11,6 +11,7 @@ mod chart_support;
 mod support;
 
 mod admission;
+mod admission_schedules;
 mod chart_install;
 mod e2e_azure_refusals;
 mod e2e_changes;
@@ -27,6 +28,7 @@ mod e2e_recorded_change;
 mod e2e_resilience;
 mod e2e_retry_after;
 mod e2e_scale_in;
+mod e2e_schedules;
 mod e2e_subnets;
 mod e2e_target_missed;
 mod e2e_untrusted_status;

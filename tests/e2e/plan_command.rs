@@ -78,6 +78,33 @@ async fn plan_prints_the_steps_and_changes_nothing() {
         "",
     ));
     assert!(same.contains("In sync: nothing to do."), "{same}");
+    // A schedule every day at 08:00 in Amsterdam, in force 2 hours; a deny window holding
+    // every moment (each day from midnight for 24 hours).
+    let scheduled = run(&manifest(
+        "Standard",
+        "[{location: westeurope, units: 1}]",
+        "  schedules: [{name: mornings, start: '0 8 * * *', duration: 2h, timeZone: Europe/Amsterdam, regions: [{location: westeurope, units: 2}]}]\n  changeWindows: {deny: [{start: '0 0 * * *', duration: 24h}]}\n",
+    ));
+    assert!(
+        scheduled.contains("Change windows: a step may not start now. Inside the deny window"),
+        "{scheduled}"
+    );
+    assert!(
+        scheduled
+            .contains("Scheduled changes in the next 7 days (the schedule's time zone, then UTC):"),
+        "{scheduled}"
+    );
+    let starts: Vec<&str> = scheduled
+        .lines()
+        .filter(|l| l.contains(" mornings starts: westeurope 1 → 2"))
+        .collect();
+    assert!(
+        (6..=7).contains(&starts.len())
+            && starts.iter().all(|l| {
+                l.contains(" 08:00 CET (07:00 UTC)") || l.contains(" 08:00 CEST (06:00 UTC)")
+            }),
+        "{scheduled}"
+    );
 
     let log: serde_json::Value = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(sim.ca_pem().as_bytes()).expect("CA")])

@@ -7,11 +7,12 @@
 //! The gates run in the order of DESIGN §9; the first that holds decides:
 //!
 //! ```text
-//! suspended ─ namespace policy ─ ownership ─ first sight (a status before any Azure call)
-//!   ─ credentials ─ recorded operation (poll; its URL must lie under the service)
-//!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ the ended operation
-//!   reached its target ─ preflight (/skus, subnets, only when a change is pending)
-//!   ─ plan (in sync, blocked by a rule, then consent) ─ hold after a missed target ─ drift
+//! suspended ─ namespace policy ─ ownership ─ schedules and windows readable (the
+//!   effective capacity) ─ first sight (a status before any Azure call) ─ credentials
+//!   ─ recorded operation (poll; its URL must lie under the service) ─ hold after a failure
+//!   ─ live service (GET) ─ busy in Azure ─ the ended operation reached its target
+//!   ─ preflight (/skus, subnets, only when a change is pending) ─ plan (in sync, blocked
+//!   by a rule, then consent) ─ hold after a missed target ─ drift ─ change window
 //!   ─ start step N of M
 //! ```
 //!
@@ -19,6 +20,7 @@
 //! read only when the next gate needs it, so a table test can show which reads each case
 //! costs.
 
+mod clock;
 mod gates;
 mod operation;
 mod preflight;
@@ -155,6 +157,9 @@ pub struct Findings {
     pub learned: Option<(StepKind, Duration)>,
     /// Drift was found and is being corrected.
     pub drift_corrected: bool,
+    /// The next instant a schedule or change window changes what the operator aims at or
+    /// may do: the reconcile looks again then at the latest.
+    pub wake_at: Option<Timestamp>,
 }
 
 impl Findings {
@@ -182,6 +187,7 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     gates::not_suspended(input, &found)?;
     gates::scope_allowed(input, &found)?;
     gates::sole_manager(input, &found)?;
+    let aimed = clock::aim(input, &mut found)?;
     gates::seen_before(input, &found)?;
     gates::credentials(input, facts, &found)?;
     let recorded = operation::recorded(input, facts, &mut found)?;
@@ -189,9 +195,12 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     service::not_busy(input, live, &recorded, &mut found)?;
     service::ended_as_asked(input, live, &recorded, &mut found)?;
     let finished_step = recorded.finished_step();
-    let policy = preflight::policy(input, facts, live, &mut found)?;
-    let steps = service::planned(input, live, &policy, finished_step, &mut found)?;
+    let desired = &aimed.desired;
+    let policy = preflight::policy(input, facts, live, desired, &mut found)?;
+    let steps = service::planned(input, desired, live, &policy, finished_step, &mut found)?;
     service::held_after_missed_target(input, &found)?;
-    service::drift(input, live, finished_step.is_some(), &mut found)?;
+    let finished_or_moved = finished_step.is_some() || aimed.moved;
+    service::drift(input, desired, live, finished_or_moved, &mut found)?;
+    clock::change_window(input, &aimed, &steps, &mut found)?;
     Ok(service::start(input, live, steps, finished_step, found))
 }

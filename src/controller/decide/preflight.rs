@@ -27,18 +27,18 @@ use crate::plan::{self, BlockReason, Plan, Policy, SubnetFacts};
 use crate::status::Outcome;
 
 /// The planner's policy for this reconcile: the spec's consent and the operator's limits,
-/// with what Azure reports when a change is pending. Asks for the reads it needs.
+/// with what Azure reports when a change to `desired` (the capacity aimed at) is pending. Asks for the reads it needs.
 pub(super) fn policy(
     input: &Input,
     facts: &Facts,
     resource: &ServiceResource,
+    desired: &DesiredCapacity,
     found: &mut Findings,
 ) -> Result<Policy, Decision> {
     let spec = &input.resource.spec;
-    let desired = spec.desired();
     let live = &resource.live;
     let mut policy = spec.planner_policy(input.settings.limits.clone(), input.durations.clone());
-    if !pending(&desired, live, &policy, input.now) {
+    if !pending(desired, live, &policy, input.now) {
         return Ok(policy);
     }
     match &facts.skus {
@@ -47,10 +47,10 @@ pub(super) fn policy(
         // The built-in table stands in; the read's failure was logged where it was made.
         Some(Err(_)) => {}
     }
-    if !pending(&desired, live, &policy, input.now) {
+    if !pending(desired, live, &policy, input.now) {
         return Ok(policy);
     }
-    let wanted = subnets_to_read(&desired, resource);
+    let wanted = subnets_to_read(desired, resource);
     if wanted.is_empty() {
         return Ok(policy);
     }
@@ -60,7 +60,7 @@ pub(super) fn policy(
     with_subnets(reads, resource.virtual_network_type(), &mut policy, found)?;
     // A remembered prefix never stalls a resource: the subnet may have grown since.
     let remembered = reads.iter().any(|r| !r.fresh && r.answer.is_ok());
-    if remembered && too_small(&desired, live, &policy, input.now) {
+    if remembered && too_small(desired, live, &policy, input.now) {
         let wanted = reads.iter().map(|r| r.subnet.clone()).collect();
         return Err(Decision::Gather(Need::Subnets(wanted, true)));
     }

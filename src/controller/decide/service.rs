@@ -14,6 +14,7 @@ use crate::api::{
 use crate::azure::ServiceResource;
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::{Requeue, from_azure_error, from_blocked};
+use crate::domain::DesiredCapacity;
 use crate::plan::{Plan, Policy, Step};
 use crate::status::Outcome;
 use crate::time::add;
@@ -215,17 +216,17 @@ fn settle_pending(
     found.observed.pending_settled = true;
 }
 
-/// The plan from the live service to the spec under `policy`; concludes when in sync or
-/// blocked (a rule before a missing consent).
+/// The plan from the live service to the capacity aimed at under `policy`; concludes when
+/// in sync or blocked (a rule before a missing consent).
 pub(super) fn planned(
     input: &Input,
+    desired: &DesiredCapacity,
     resource: &ServiceResource,
     policy: &Policy,
     finished_step: Option<(u32, u32)>,
     found: &mut Findings,
 ) -> Result<Vec<Step>, Decision> {
-    let desired = input.resource.spec.desired();
-    let planned = super::preflight::rules_first(&desired, &resource.live, policy, input.now);
+    let planned = super::preflight::rules_first(desired, &resource.live, policy, input.now);
     found.observed.live = Some(resource.live.clone());
     match planned {
         Plan::InSync => {
@@ -269,9 +270,11 @@ pub(super) fn held_after_missed_target(input: &Input, found: &Findings) -> Resul
 }
 
 /// The service was in sync for this generation and no longer is, and no step of ours just
-/// finished: someone changed it elsewhere. Reported only, or corrected with an Event.
+/// finished (nor did a schedule move the target): someone changed it elsewhere. Reported
+/// only, or corrected with an Event.
 pub(super) fn drift(
     input: &Input,
+    desired: &DesiredCapacity,
     resource: &ServiceResource,
     just_finished: bool,
     found: &mut Findings,
@@ -284,7 +287,6 @@ pub(super) fn drift(
     if just_finished || !handled || !was_in_sync {
         return Ok(());
     }
-    let desired = input.resource.spec.desired();
     let live = &resource.live;
     let message = format!(
         "The service was changed outside this resource: Azure reports {} {}, the spec asks for {} {}",

@@ -314,3 +314,6 @@ fn other_service() -> crate::azure::ServiceResource {
 
 // Preflight, consent and Azure's own refusals: tests/azure_today.rs.
 mod azure_today;
+
+#[path = "clock_tests.rs"]
+mod clock;

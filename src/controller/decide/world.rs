@@ -225,6 +225,44 @@ impl World {
         self
     }
 
+    /// The spec's schedules and change windows, as YAML under `spec:`.
+    pub fn clock(self, yaml: &str) -> Self {
+        let extra: ApimCapacitySpec = {
+            let mut value = serde_json::to_value(&self.resource.spec).unwrap_or_default();
+            let more: serde_json::Value =
+                serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("clock yaml: {e}"));
+            for (key, v) in more.as_object().into_iter().flatten() {
+                value[key] = v.clone();
+            }
+            serde_json::from_value(value).unwrap_or_else(|e| panic!("clock spec: {e}"))
+        };
+        self.spec(|s| *s = extra)
+    }
+
+    /// The previous reconcile aimed at these units: `(location, units, source)`.
+    pub fn previous_aim(mut self, regions: &[(&str, u32, &str)]) -> Self {
+        self.previous.effective = regions
+            .iter()
+            .map(
+                |(location, units, source)| crate::api::EffectiveRegionStatus {
+                    location: location.to_string(),
+                    units: *units,
+                    source: source.to_string(),
+                },
+            )
+            .collect();
+        self
+    }
+
+    pub fn annotate(mut self, key: &str, value: &str) -> Self {
+        self.resource
+            .metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(key.into(), value.into());
+        self
+    }
+
     pub fn policy(mut self, yaml: &str) -> Self {
         self.policy = Some(serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("policy: {e}")));
         self
@@ -437,6 +475,7 @@ impl Run {
             Outcome::DriftReported { .. } => Reason::DriftDetected,
             Outcome::InProgress { reason, .. } | Outcome::Stalled { reason, .. } => *reason,
             Outcome::WaitingForAzure { .. } => Reason::WaitingForAzure,
+            Outcome::Waiting { reason, .. } => *reason,
             Outcome::Retrying { .. } => Reason::Retrying,
         }
     }
@@ -450,6 +489,7 @@ impl Run {
         match &self.verdict.outcome {
             Outcome::DriftReported { message }
             | Outcome::WaitingForAzure { message }
+            | Outcome::Waiting { message, .. }
             | Outcome::Stalled { message, .. }
             | Outcome::Retrying { message } => message.clone(),
             Outcome::InProgress { operation, .. } => operation.headline(),

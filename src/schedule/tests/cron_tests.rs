@@ -236,3 +236,20 @@ fn the_embedded_time_zone_database_serves_without_a_system_copy() {
     let winter = utc("2026-01-05T07:00Z").to_zoned(amsterdam);
     assert_eq!((summer.hour(), winter.hour()), (8, 8));
 }
+
+#[test]
+fn a_zone_missing_from_the_system_copy_is_found_in_the_embedded_one() {
+    use crate::schedule::parse::zone_in;
+    // No system copy at all, as in a scratch image: the embedded copy answers.
+    let none = TimeZoneDatabase::none();
+    let bundled = TimeZoneDatabase::bundled();
+    let zone = zone_in(&[&none, &bundled], "Europe/Amsterdam").expect("embedded");
+    assert_eq!(zone.iana_name(), Some("Europe/Amsterdam"));
+    // Without the embedded copy it would be an invalid spec.
+    let error = zone_in(&[&none], "Europe/Amsterdam").expect_err("no database");
+    assert!(error.contains("is not a time zone"), "{error}");
+    // The binary's lookup goes through both.
+    let summer = utc("2026-07-01T06:00Z")
+        .to_zoned(crate::schedule::time_zone(" Europe/Amsterdam ").expect("known"));
+    assert_eq!(summer.hour(), 8);
+}

@@ -6,6 +6,7 @@ mod dst_tests;
 mod in_force_tests;
 mod parse_tests;
 mod proptests;
+mod report_tests;
 mod support;
 mod wakeup_tests;
 mod window_tests;
