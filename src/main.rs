@@ -29,8 +29,9 @@ fn main() -> anyhow::Result<()> {
                 }
             });
             telemetry::init(format);
+            let config = args.config().map_err(anyhow::Error::msg)?;
             runtime()?
-                .block_on(apim_capacity::controller::run(args.config()))
+                .block_on(apim_capacity::controller::run(config))
                 .context("the controller stopped")?;
         }
         Command::Plan(args) => {

@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::api::{
-    ApimCapacityStatus, Condition, ConditionStatus, ConditionType, LastOperation, LiveRegionStatus,
-    LiveStatus, OperationStatus, PlannedChange, Reason,
+    ApimCapacityStatus, ApprovalStatus, Condition, ConditionStatus, ConditionType, CostStatus,
+    LastOperation, LiveRegionStatus, LiveStatus, OperationStatus, PlannedChange, Reason,
 };
 use crate::domain::LiveService;
 
@@ -59,6 +59,10 @@ pub struct Observed {
     pub plan: Option<Vec<PlannedChange>>,
     /// An operation that finished during this reconcile.
     pub finished: Option<LastOperation>,
+    /// What the live and the desired service cost; `Some(None)` removes it.
+    pub cost: Option<Option<CostStatus>>,
+    /// The plan's approval; `Some(None)` removes it.
+    pub approval: Option<Option<ApprovalStatus>>,
 }
 
 /// The status after a reconcile.
@@ -83,6 +87,12 @@ pub fn next_status(
     }
     if let Some(finished) = observed.finished {
         next.last_operation = Some(finished);
+    }
+    if let Some(cost) = observed.cost {
+        next.cost = cost;
+    }
+    if let Some(approval) = observed.approval {
+        next.approval = approval;
     }
     match outcome {
         Outcome::InProgress { operation, .. } => next.operation = Some(operation.clone()),

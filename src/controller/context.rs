@@ -28,6 +28,8 @@ pub struct Settings {
     pub backoff_base: Duration,
     /// Longest delay after passing failures.
     pub backoff_max: Duration,
+    /// The currency of cost estimates and of `requireApproval.costIncreaseAbove`.
+    pub currency: crate::cost::Currency,
 }
 
 impl Settings {
@@ -57,6 +59,10 @@ pub struct Context {
     pub store: Store<ApimCapacity>,
     /// Observed operation durations, for expected completion times.
     pub durations: Mutex<DurationEstimates>,
+    /// Unit prices (the Retail Prices API, cached a day); `None`: the built-in table only.
+    pub prices: Option<crate::cost::PriceService>,
+    /// Where learned durations are kept across restarts, if anywhere.
+    pub durations_store: Option<super::durations_store::DurationsStore>,
     /// Consecutive passing failures per object.
     failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
     /// The last status written per object and the resourceVersion it produced, so a
@@ -89,6 +95,8 @@ impl Context {
             metrics,
             store,
             durations: Mutex::new(DurationEstimates::default()),
+            prices: None,
+            durations_store: None,
             failures: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),
         }
@@ -97,6 +105,23 @@ impl Context {
     /// The same context, its Azure writes behind `fence`.
     pub fn with_fence(mut self, fence: super::fence::Fence) -> Self {
         self.fence = fence;
+        self
+    }
+
+    /// The same context, its prices read by `prices`.
+    pub fn with_prices(mut self, prices: crate::cost::PriceService) -> Self {
+        self.prices = Some(prices);
+        self
+    }
+
+    /// The same context, starting from `learned` durations and keeping them in `store`.
+    pub fn with_durations(
+        mut self,
+        learned: DurationEstimates,
+        store: Option<super::durations_store::DurationsStore>,
+    ) -> Self {
+        self.durations = Mutex::new(learned);
+        self.durations_store = store;
         self
     }
 

@@ -41,6 +41,12 @@ pub enum EventReason {
     DriftDetected,
     /// The service matches the spec again.
     Ready,
+    /// The plan needs a person's approval (`spec.changePolicy.requireApproval`); the note
+    /// names its hash. Published once per plan hash.
+    ApprovalNeeded,
+    /// The plan was approved (the `capacity.apim.dev/approve` annotation names its hash);
+    /// the note names who set the annotation, when known.
+    Approved,
     /// The resource stalled; the condition's reason says why.
     Stalled(Reason),
 }
@@ -54,6 +60,8 @@ impl EventReason {
             EventReason::OperationFailed => "OperationFailed",
             EventReason::DriftDetected => "DriftDetected",
             EventReason::Ready => "Ready",
+            EventReason::ApprovalNeeded => "ApprovalNeeded",
+            EventReason::Approved => "Approved",
             EventReason::Stalled(reason) => reason.as_str(),
         }
     }
@@ -119,7 +127,8 @@ pub fn transitions(previous: &ApimCapacityStatus, next: &ApimCapacityStatus) -> 
     }
     if let Some(stalled) = next.condition(crate::api::ConditionType::Stalled)
         && previous.stalled_reason() != Some(stalled.reason)
-        && stalled.reason != Reason::OperationFailed
+        // These two have Events of their own (OperationFailed, ApprovalNeeded).
+        && !matches!(stalled.reason, Reason::OperationFailed | Reason::AwaitingApproval)
     {
         notes.push(Note::warning(
             EventReason::Stalled(stalled.reason),

@@ -10,6 +10,7 @@ pub mod act;
 pub mod clients;
 pub mod context;
 pub mod decide;
+pub mod durations_store;
 pub mod election;
 pub mod events;
 pub mod fence;

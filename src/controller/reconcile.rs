@@ -120,12 +120,13 @@ async fn report(
         requeue,
         findings,
     } = verdict;
-    if let Some((kind, took)) = findings.learned {
+    if let Some((tier, kind, took)) = findings.learned {
         ctx.durations
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .record(kind, took);
+            .record_for(tier, kind, took);
         ctx.metrics.operation_finished(kind.as_str(), took);
+        ctx.keep_durations().await;
     }
     if findings.drift_corrected {
         ctx.metrics.drift_detected();

@@ -12,6 +12,7 @@ use kube::{Api, Client};
 use tokio::sync::watch;
 
 use super::context::{Context, Settings};
+use super::durations_store::DurationsStore;
 use super::election::{self, Leader};
 use super::fence::Fence;
 use super::leader::{InvalidLeaseConfig, LeaseConfig};
@@ -47,6 +48,11 @@ pub struct RunConfig {
     pub allow_all_namespaces: bool,
     /// Reconciles running at once, at most.
     pub concurrency: u16,
+    /// Where unit prices are read, and the currency of costs and approval thresholds.
+    pub prices: crate::cost::PriceSettings,
+    /// The ConfigMap (namespace, name) that keeps learned durations across restarts;
+    /// `None` keeps them in memory only.
+    pub durations_configmap: Option<(String, String)>,
 }
 
 /// Which Lease decides the leader, and how long it lasts.
@@ -110,6 +116,11 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let (arm, credentials) = crate::azure::connect(&azure, &CredentialSource::from_environment())?;
     let arm = arm.with_observer(metrics.clone());
     tracing::info!(arm = %arm.config().base_url, "Azure endpoint");
+    let prices = crate::cost::PriceService::new(
+        config.prices.clone(),
+        crate::cost::HttpPageSource::new(arm.http_client().clone()),
+    );
+    tracing::info!(prices = %config.prices.endpoint, currency = %config.prices.currency, "Retail Prices API");
     let health = Health::new(metrics.clone());
     let (stop_tx, stop) = watch::channel(false);
     let terminate = tokio::spawn(async move {
@@ -130,6 +141,15 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     health.set_ready(false);
     metrics.set_leader(true);
 
+    // Read once this process leads, so a standby that takes over has the leader's latest.
+    let store = config
+        .durations_configmap
+        .as_ref()
+        .map(|(namespace, name)| DurationsStore::new(namespace, name));
+    let learned = match &store {
+        Some(store) => store.load(&client).await,
+        None => Default::default(),
+    };
     let (reader, writer) = reflector::store();
     let ctx = Context::new(
         client.clone(),
@@ -141,6 +161,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             min_retry_after: config.min_retry_after,
             backoff_base: config.min_retry_after.max(Duration::from_secs(1)),
             backoff_max: Duration::from_secs(300),
+            currency: config.prices.currency,
         },
         identity,
         metrics.clone(),
@@ -148,7 +169,9 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         policy,
         health.clone(),
     )
-    .with_fence(fence);
+    .with_fence(fence)
+    .with_prices(prices)
+    .with_durations(learned, store);
     let stream = watch_resources(watch_client, writer, health.clone());
     let beat = health
         .liveness
@@ -278,9 +301,9 @@ fn watch_resources(
 /// `reconcile.fluxcd.io/requestedAt`, which is honoured too.
 pub const RECONCILE_REQUESTED_AT: &str = "capacity.apim.dev/reconcile-requested-at";
 
-/// Reconcile on a new generation (a spec change) or a new reconcile request; status and
-/// other metadata changes (including this operator's own status writes) do not cost an
-/// Azure read.
+/// Reconcile on a new generation (a spec change), a new reconcile request or a new approval
+/// (`capacity.apim.dev/approve`); status and other metadata changes (including this
+/// operator's own status writes) do not cost an Azure read.
 fn spec_or_requested_reconcile(obj: &ApimCapacity) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let annotations = obj.metadata.annotations.as_ref();
@@ -289,6 +312,7 @@ fn spec_or_requested_reconcile(obj: &ApimCapacity) -> Option<u64> {
     predicates::generation(obj).hash(&mut hasher);
     requested(RECONCILE_REQUESTED_AT).hash(&mut hasher);
     requested("reconcile.fluxcd.io/requestedAt").hash(&mut hasher);
+    requested(crate::api::APPROVE_ANNOTATION).hash(&mut hasher);
     Some(hasher.finish())
 }
 

@@ -16,11 +16,14 @@
 //! read only when the next gate needs it, so a table test can show which reads each case
 //! costs.
 
+mod approval;
 mod gates;
 mod operation;
 mod service;
 mod started;
 
+#[cfg(test)]
+mod approval_world;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -36,7 +39,8 @@ use super::events::Note;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
 use crate::azure::{AzureError, OperationHandle, PollOutcome, ServiceResource};
-use crate::domain::ServiceRef;
+use crate::cost::Quotes;
+use crate::domain::{Location, ServiceRef, Sku};
 use crate::plan::{DurationEstimates, Step, StepKind};
 use crate::policy::NamespacePolicy;
 use crate::status::{Observed, Outcome};
@@ -70,6 +74,9 @@ pub struct Facts {
     pub poll: Option<Result<PollOutcome, AzureError>>,
     /// The live service (one GET).
     pub service: Option<Result<ServiceResource, AzureError>>,
+    /// Unit prices of the live and the desired tier in each region (the day cache of the
+    /// Retail Prices API, no ARM call).
+    pub prices: Option<Quotes>,
 }
 
 /// A fact the next gate needs.
@@ -81,6 +88,8 @@ pub enum Need {
     Poll(OperationHandle),
     /// One GET of the service.
     Service(ServiceRef),
+    /// The unit prices of these tiers in these regions.
+    Prices(Vec<(Sku, Location)>),
 }
 
 /// What to do next.
@@ -127,8 +136,9 @@ pub struct Findings {
     pub observed: Observed,
     /// Events beyond those implied by the status transition.
     pub events: Vec<Note>,
-    /// A finished operation's duration, to learn from.
-    pub learned: Option<(StepKind, Duration)>,
+    /// A finished operation's duration, to learn from: the tier it moved the service to,
+    /// its kind and how long it took.
+    pub learned: Option<(Sku, StepKind, Duration)>,
     /// Drift was found and is being corrected.
     pub drift_corrected: bool,
 }
@@ -162,8 +172,10 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     let recorded = operation::recorded(input, facts, &mut found)?;
     let live = service::live(input, facts, recorded.resource, &mut found)?;
     service::not_busy(input, live, recorded.lost, &mut found)?;
+    let cost = approval::priced(input, facts, live, &mut found)?;
     let steps = service::planned(input, live, recorded.finished_step, &mut found)?;
     service::drift(input, live, recorded.finished_step.is_some(), &mut found)?;
+    approval::approved(input, live, &steps, cost.as_ref(), &mut found)?;
     Ok(service::start(
         input,
         live,

@@ -65,7 +65,7 @@ pub(super) fn recorded<'f>(
             let took = input.now.duration_since(operation.started_at.0);
             found.learned = std::time::Duration::try_from(took)
                 .ok()
-                .map(|took| (StepKind::from(operation.action), took));
+                .map(|took| (operation.target_sku, StepKind::from(operation.action), took));
             found.observed.finished =
                 Some(finished(operation, OperationResult::Succeeded, None, input));
             Ok(Recorded {

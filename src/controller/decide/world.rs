@@ -21,6 +21,7 @@ use crate::azure::{
 };
 use crate::controller::context::Settings;
 use crate::controller::outcomes::Requeue;
+use crate::cost::Quotes;
 use crate::domain::{Sku, UnitLimits};
 use crate::plan::DurationEstimates;
 use crate::policy::NamespacePolicy;
@@ -40,12 +41,17 @@ pub struct World {
     pub poll: Answer<PollOutcome>,
     pub service: Answer<ServiceResource>,
     pub patch: Answer<PatchOutcome>,
+    /// The quotes the price cache gives (empty: the built-in table).
+    pub prices: Quotes,
 }
 
 /// What one reconcile did in a world.
 pub struct Run {
     /// The reads and writes, in order: `credentials`, `poll`, `get`, `patch`.
     pub calls: Vec<&'static str>,
+    /// How often the prices were asked for (the day cache of the Retail Prices API, not
+    /// an ARM call, so not in `calls`).
+    pub prices_read: usize,
     /// The step started, when one was.
     pub started: Option<Start>,
     pub verdict: Verdict,
@@ -83,6 +89,7 @@ pub fn world() -> World {
             min_retry_after: Duration::from_secs(10),
             backoff_base: SECOND,
             backoff_max: Duration::from_secs(300),
+            currency: crate::cost::Currency::USD,
         },
         policy: None,
         others: Vec::new(),
@@ -96,6 +103,7 @@ pub fn world() -> World {
             ))
         }),
         patch: Box::new(|| Ok(PatchOutcome::Started(handle(Duration::from_secs(60))))),
+        prices: Quotes::default(),
     }
 }
 
@@ -287,6 +295,7 @@ impl World {
         };
         let mut facts = Facts::default();
         let mut calls = Vec::new();
+        let mut prices_read = 0;
         loop {
             assert!(calls.len() < 8, "the decision keeps asking: {calls:?}");
             match decide(&input, &facts) {
@@ -302,6 +311,11 @@ impl World {
                     calls.push("get");
                     facts.service = Some((self.service)());
                 }
+                Decision::Gather(Need::Prices(wanted)) => {
+                    prices_read += 1;
+                    assert!(prices_read == 1, "the prices are asked for again");
+                    facts.prices = Some(Quotes::snapshot(&self.prices, &wanted));
+                }
                 Decision::Start(start) => {
                     calls.push("patch");
                     let verdict = after_start(
@@ -313,6 +327,7 @@ impl World {
                     );
                     return Run {
                         calls,
+                        prices_read,
                         started: Some(*start),
                         verdict,
                     };
@@ -320,6 +335,7 @@ impl World {
                 Decision::Conclude(verdict) => {
                     return Run {
                         calls,
+                        prices_read,
                         started: None,
                         verdict: *verdict,
                     };
