@@ -13,6 +13,9 @@ use crate::domain::LiveService;
 /// What a reconcile concluded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
+    /// Seen for the first time: the status says so before any Azure call, so GitOps tools
+    /// (kstatus) do not read a resource without status as done.
+    Pending,
     /// `spec.suspend` is true: nothing was done.
     Suspended,
     /// The service matches the spec.
@@ -37,6 +40,7 @@ impl Outcome {
     /// The metric label of the outcome (a closed set).
     pub fn label(&self) -> &'static str {
         match self {
+            Outcome::Pending => "Pending",
             Outcome::Suspended => "Suspended",
             Outcome::InSync => "InSync",
             Outcome::DriftReported { .. } => "DriftReported",
@@ -63,6 +67,11 @@ pub struct Observed {
     pub cost: Option<Option<CostStatus>>,
     /// The plan's approval; `Some(None)` removes it.
     pub approval: Option<Option<ApprovalStatus>>,
+    /// The operation in flight as it is now (e.g. one more failed poll), for outcomes that
+    /// keep it.
+    pub operation: Option<OperationStatus>,
+    /// The recorded operation is not to be followed any more (its URL is not trusted).
+    pub forget_operation: bool,
 }
 
 /// The status after a reconcile.
@@ -94,9 +103,18 @@ pub fn next_status(
     if let Some(approval) = observed.approval {
         next.approval = approval;
     }
+    if let Some(operation) = observed.operation {
+        next.operation = Some(operation);
+    }
+    if observed.forget_operation {
+        next.operation = None;
+    }
     match outcome {
         Outcome::InProgress { operation, .. } => next.operation = Some(operation.clone()),
-        Outcome::Suspended | Outcome::WaitingForAzure { .. } | Outcome::Retrying { .. } => {}
+        Outcome::Pending
+        | Outcome::Suspended
+        | Outcome::WaitingForAzure { .. }
+        | Outcome::Retrying { .. } => {}
         Outcome::InSync | Outcome::DriftReported { .. } | Outcome::Stalled { .. } => {
             next.operation = None
         }
@@ -124,6 +142,13 @@ fn conditions(
 ) -> Vec<Condition> {
     use ConditionStatus::{False, True, Unknown};
     let (ready, reason, message, reconciling, stalled) = match outcome {
+        Outcome::Pending => (
+            Unknown,
+            Reason::Pending,
+            "The operator has seen the resource and reads the service in Azure next".to_string(),
+            true,
+            false,
+        ),
         Outcome::Suspended => (
             Unknown,
             Reason::Suspended,

@@ -43,6 +43,8 @@ fn operation() -> OperationStatus {
         poll_style: PollStyle::Location,
         target_sku: Sku::Premium,
         target_units: "westeurope=2,eastus=1".into(),
+        generation: Some(1),
+        failed_polls: 0,
     }
 }
 
@@ -290,6 +292,8 @@ fn a_finished_operation_is_recorded_and_cleared_when_in_sync() {
         started_at: Time(at(0)),
         finished_at: Time(at(30)),
         error: None,
+        generation: None,
+        target_missed: None,
     };
     let observed = Observed {
         finished: Some(finished.clone()),

@@ -60,6 +60,9 @@ pub enum Reason {
     AzureError,
     /// An Azure operation ended in failure; the message carries Azure's code and message.
     OperationFailed,
+    /// Azure reported a change as done, but the service does not have the step's target
+    /// (a policy, a support cap, Azure's own autoscale); not retried until the spec changes.
+    TargetNotReached,
     /// The identity lacks rights on the service (Azure answered 403).
     AccessDenied,
     /// A management lock on the service, its resource group or subscription forbids the
@@ -97,6 +100,7 @@ impl Reason {
             Reason::InvalidSpec => "InvalidSpec",
             Reason::AzureError => "AzureError",
             Reason::OperationFailed => "OperationFailed",
+            Reason::TargetNotReached => "TargetNotReached",
             Reason::AccessDenied => "AccessDenied",
             Reason::ScopeLocked => "ScopeLocked",
             Reason::ServiceNotFound => "ServiceNotFound",

@@ -187,6 +187,17 @@ pub struct OperationStatus {
     pub target_sku: Sku,
     /// The units per region this operation moves the service to, e.g. `westeurope=2,eastus=3`.
     pub target_units: String,
+    /// The metadata.generation the operation was started for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    /// Consecutive polls of `pollUrl` that failed; past a few, the operator reads the service
+    /// instead.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_polls: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// How an operation ended.
@@ -211,4 +222,11 @@ pub struct LastOperation {
     /// Azure's error code and message when it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The metadata.generation it was started for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    /// Set when Azure reported success but the service did not have the step's target: what
+    /// Azure reports against what the step asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_missed: Option<String>,
 }

@@ -14,6 +14,7 @@
 
 pub mod decide;
 pub mod drift;
+pub mod evaluation;
 pub mod guardrail;
 pub mod metrics;
 pub mod model;
@@ -34,11 +35,9 @@ mod proptests;
 #[cfg(test)]
 mod test_support;
 
-pub use decide::{
-    AutoscaledRegion, Evaluation, Guardrails, RegionDecision, ServiceDecision, decide,
-    rules_needing_metrics,
-};
+pub use decide::{decide, rules_needing_metrics};
 pub use drift::{Bounds, RegionMemory, UnitsVerdict, classify_units};
+pub use evaluation::{AutoscaledRegion, Evaluation, Guardrails, RegionDecision, ServiceDecision};
 pub use guardrail::{GuardrailScope, ScaleInGuardrail};
 pub use metrics::{MetricReadings, MetricsError, metrics_request};
 pub use request::ArmGet;

@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::decide::ServiceDecision;
 use super::drift::{Bounds, RegionMemory};
+use super::evaluation::ServiceDecision;
 use super::guardrail::GuardrailScope;
 use super::metrics::MetricReadings;
 use super::settings::{SettingsPage, SettingsVerdict, conflicting_setting};

@@ -3,8 +3,8 @@
 
 use jiff::Timestamp;
 
-use super::decide::{AutoscaledRegion, Data, Evaluation, Range, RegionDecision, window_start};
 use super::drift::RegionMemory;
+use super::evaluation::{AutoscaledRegion, Data, Evaluation, Range, RegionDecision, window_start};
 use super::guardrail::round_up;
 use super::metrics::WindowStats;
 use super::settings::SettingsVerdict;

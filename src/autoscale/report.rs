@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use super::decide::{RegionDecision, ServiceDecision};
 use super::drift::RegionMemory;
+use super::evaluation::{RegionDecision, ServiceDecision};
 use crate::api::autoscale::{LastAutoscaleDecision, RegionAutoscaleStatus};
 use crate::domain::{Location, RegionUnits};
 
@@ -73,7 +73,7 @@ fn truncate(text: &str, max_chars: usize) -> String {
     cut
 }
 
-/// The memory recorded per region, as [`super::decide::AutoscaledRegion::memory`] takes it.
+/// The memory recorded per region, as [`super::evaluation::AutoscaledRegion::memory`] takes it.
 pub fn memory_from_status(status: &[RegionAutoscaleStatus]) -> BTreeMap<Location, RegionMemory> {
     status
         .iter()

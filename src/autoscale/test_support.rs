@@ -5,8 +5,9 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
-use super::decide::{AutoscaledRegion, Evaluation, Guardrails, ServiceDecision, decide};
+use super::decide::decide;
 use super::drift::{Bounds, RegionMemory};
+use super::evaluation::{AutoscaledRegion, Evaluation, Guardrails, ServiceDecision};
 use super::guardrail::ScaleInGuardrail;
 use super::metrics::MetricReadings;
 use super::settings::{AutoscaleSetting, SettingsVerdict};

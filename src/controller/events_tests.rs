@@ -32,6 +32,8 @@ fn op(url: &str) -> OperationStatus {
         poll_style: PollStyle::Location,
         target_sku: Sku::Premium,
         target_units: "westeurope=2".into(),
+        generation: Some(1),
+        failed_polls: 0,
     }
 }
 
@@ -66,6 +68,8 @@ fn finishing_reports_success_or_failure_with_azures_error() {
             started_at: t(0),
             finished_at: t(60),
             error: Some("(InvalidParameters) capacity too high".into()),
+            generation: None,
+            target_missed: None,
         }),
         conditions: vec![
             condition(

@@ -8,12 +8,19 @@ fn key(service: &ServiceReference) -> String {
     service.service_ref().key()
 }
 
-/// `namespace/name` of the resource that manages the service of `me`, when it is another
-/// one: the oldest by creation time (then by namespace and name) among `all`.
+/// The resource that manages a service, when it is not the one asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manager {
+    pub namespace: String,
+    pub name: String,
+}
+
+/// The resource that manages the service of `me`, when it is another one: the oldest by
+/// creation time (then by namespace and name) among `all`, resources being deleted left out.
 pub fn other_manager<'a>(
     me: &ApimCapacity,
     all: impl IntoIterator<Item = &'a ApimCapacity>,
-) -> Option<String> {
+) -> Option<Manager> {
     let mine = key(&me.spec.service);
     let rank = |r: &ApimCapacity| {
         (
@@ -30,7 +37,7 @@ pub fn other_manager<'a>(
         .filter(|other| *other != me_rank)
         .min()
         .filter(|oldest| *oldest < me_rank)
-        .map(|(_, ns, name)| format!("{ns}/{name}"))
+        .map(|(_, namespace, name)| Manager { namespace, name })
 }
 
 #[cfg(test)]
@@ -62,7 +69,13 @@ mod tests {
         let unrelated = resource("c", "three", "other", 50);
         let all = [first.clone(), second.clone(), unrelated];
         assert_eq!(other_manager(&first, &all), None);
-        assert_eq!(other_manager(&second, &all), Some("a/one".to_string()));
+        assert_eq!(
+            other_manager(&second, &all),
+            Some(Manager {
+                namespace: "a".into(),
+                name: "one".into()
+            })
+        );
     }
 
     #[test]
@@ -71,7 +84,13 @@ mod tests {
         let y = resource("a", "y", "svc", 100);
         let all = [y.clone(), x.clone()];
         assert_eq!(other_manager(&x, &all), None);
-        assert_eq!(other_manager(&y, &all), Some("a/x".to_string()));
+        assert_eq!(
+            other_manager(&y, &all),
+            Some(Manager {
+                namespace: "a".into(),
+                name: "x".into()
+            })
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod cache;
 pub mod estimate;
 pub mod fetch;
 pub mod money;
+pub mod price_key;
 pub mod prices;
 pub mod quotes;
 pub mod report;

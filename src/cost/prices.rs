@@ -12,20 +12,13 @@ use jiff::Timestamp;
 use url::Url;
 
 use super::money::{Currency, UnitRate};
+pub use super::price_key::{PriceError, PriceKey, api_sku_name};
 use super::retail_page::{RetailItem, is_unit_price, parse_page, select};
 use crate::api::PriceOrigin;
 use crate::domain::{Location, Sku};
 
 /// Azure's public endpoint; no credentials needed.
 pub const DEFAULT_ENDPOINT: &str = "https://prices.azure.com/api/retail/prices";
-
-/// What a price is looked up by.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PriceKey {
-    pub location: Location,
-    pub sku: Sku,
-    pub currency: Currency,
-}
 
 /// The list price of one unit per hour, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,37 +44,6 @@ pub struct Quote {
 pub trait PriceLookup {
     /// The quote, or `None` when this source has no price for the tier there.
     fn quote(&self, sku: Sku, location: &Location) -> Option<Quote>;
-}
-
-/// Why no price was read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PriceError {
-    #[error("the prices endpoint {0:?} is not an absolute https:// URL")]
-    InvalidEndpoint(String),
-    #[error("the tier {0} has no unit price")]
-    NotPriced(Sku),
-    #[error("the region {0:?} cannot be asked for: only letters and digits are expected")]
-    InvalidLocation(String),
-    #[error("the prices endpoint answered HTTP {0}")]
-    Http(u16),
-    #[error("cannot reach the prices endpoint: {0}")]
-    Transport(String),
-    #[error("the prices endpoint sent more than {0} bytes in one page")]
-    BodyTooLarge(usize),
-    #[error("{0}")]
-    NotJson(String),
-    #[error("the answer has no Items array")]
-    NoItems,
-    #[error("the next page {0:?} is not on the prices endpoint's origin; not followed")]
-    ForeignNextPage(String),
-    #[error("no unit price of {sku} in {location} after {pages} pages (the most read)")]
-    TooManyPages {
-        sku: Sku,
-        location: Location,
-        pages: usize,
-    },
-    #[error("the API lists no hourly unit price of {sku} in {location}")]
-    NoMatchingPrice { sku: Sku, location: Location },
 }
 
 /// How much of the API one look-up may read.
@@ -116,21 +78,6 @@ pub trait PageSource {
         url: &Url,
         limits: &FetchLimits,
     ) -> impl Future<Output = Result<Vec<u8>, PriceError>> + Send;
-}
-
-/// The API's name of a tier (`skuName`): "Premium", "Premium v2"; `None` for tiers without
-/// unit prices this operator uses (Consumption, Isolated).
-pub fn api_sku_name(sku: Sku) -> Option<&'static str> {
-    match sku {
-        Sku::Developer => Some("Developer"),
-        Sku::Basic => Some("Basic"),
-        Sku::Standard => Some("Standard"),
-        Sku::Premium => Some("Premium"),
-        Sku::BasicV2 => Some("Basic v2"),
-        Sku::StandardV2 => Some("Standard v2"),
-        Sku::PremiumV2 => Some("Premium v2"),
-        Sku::Consumption | Sku::Isolated => None,
-    }
 }
 
 /// Checks a configured endpoint (`--prices-endpoint`): an absolute `https://` URL.

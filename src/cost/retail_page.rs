@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::money::UnitRate;
-use super::prices::{PriceError, PriceKey, api_sku_name};
+use super::price_key::{PriceError, PriceKey, api_sku_name};
 
 /// The part of a price item this operator reads. Absent or ill-typed fields are `None`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -177,7 +177,7 @@ fn leader_election_timings_reach_the_operator() {
 
 #[test]
 fn the_example_values_render_with_a_policy() {
-    let values = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/helm-values.yaml");
+    let values = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/helm/values.yaml");
     let objects = render(&["-f", values]);
     let args = strings(&container(&objects)["args"]);
     assert!(

@@ -4,7 +4,7 @@
 use kube::ResourceExt;
 
 use super::{Decision, Facts, Findings, Input, Need};
-use crate::api::Reason;
+use crate::api::{ApimCapacity, Reason};
 use crate::controller::outcomes::{Requeue, from_azure_error};
 use crate::controller::ownership::other_manager;
 use crate::status::Outcome;
@@ -15,6 +15,15 @@ pub(super) fn not_suspended(input: &Input, found: &Findings) -> Result<(), Decis
         return Err(found.conclude(Outcome::Suspended, Requeue::OnChange));
     }
     Ok(())
+}
+
+/// A resource the operator has not written a status for yet gets one first, before any
+/// Azure call: without status, GitOps tools (kstatus) would read it as done.
+pub(super) fn seen_before(input: &Input, found: &Findings) -> Result<(), Decision> {
+    if !input.previous.conditions.is_empty() {
+        return Ok(());
+    }
+    Err(found.conclude(Outcome::Pending, Requeue::After(std::time::Duration::ZERO)))
 }
 
 /// The namespace may target the service under the operator's namespace policy.
@@ -35,14 +44,32 @@ pub(super) fn scope_allowed(input: &Input, found: &Findings) -> Result<(), Decis
     Err(found.conclude(outcome, Requeue::Resync))
 }
 
-/// No older ApimCapacity manages the same service.
+/// No older ApimCapacity manages the same service. Only resources that may act on it take
+/// part: one that is suspended or whose namespace the policy denies cannot keep another
+/// team's resource from its service. Resources of other namespaces are not named.
 pub(super) fn sole_manager(input: &Input, found: &Findings) -> Result<(), Decision> {
-    let others = input.others.iter().map(|r| r.as_ref());
+    let eligible = |r: &ApimCapacity| {
+        !r.spec.suspend
+            && input.scopes.is_none_or(|policy| {
+                let namespace = r.namespace().unwrap_or_default();
+                policy.allows(&namespace, &r.spec.service.service_ref())
+            })
+    };
+    let others = input
+        .others
+        .iter()
+        .map(|r| r.as_ref())
+        .filter(|r| eligible(r));
     let Some(manager) = other_manager(input.resource, others) else {
         return Ok(());
     };
+    let who = if Some(&manager.namespace) == input.resource.metadata.namespace.as_ref() {
+        format!("ApimCapacity {} in this namespace", manager.name)
+    } else {
+        "an ApimCapacity in another namespace".to_string()
+    };
     let message = format!(
-        "the service {} is already managed by ApimCapacity {manager}; only one resource may manage a service",
+        "the service {} is already managed by {who}; only one resource may manage a service",
         input.resource.spec.service.name
     );
     let outcome = Outcome::Stalled {

@@ -7,9 +7,11 @@
 //! The gates run in the order of DESIGN §9; the first that holds decides:
 //!
 //! ```text
-//! suspended ─ namespace policy ─ ownership ─ credentials ─ recorded operation (poll)
-//!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ plan (in sync, blocked)
-//!   ─ drift ─ start step N of M
+//! suspended ─ namespace policy ─ ownership ─ first sight (a status before any Azure call)
+//!   ─ credentials ─ recorded operation (poll; its URL must lie under the service)
+//!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ the ended operation
+//!   reached its target ─ cost (prices from the day cache) ─ plan (in sync, blocked, not
+//!   consented) ─ hold after a missed target ─ drift ─ approval ─ start step N of M
 //! ```
 //!
 //! A gate that can be decided from the spec alone costs no Azure call: `decide` asks for a
@@ -21,6 +23,7 @@ mod gates;
 mod operation;
 mod service;
 mod started;
+mod trust;
 
 #[cfg(test)]
 mod approval_world;
@@ -121,6 +124,8 @@ pub struct Start {
     pub number: u32,
     /// Steps in the plan, counting those finished earlier.
     pub total: u32,
+    /// The metadata.generation the step is started for.
+    pub generation: Option<i64>,
     /// The service to PATCH.
     pub service: ServiceRef,
     /// The live service the PATCH is built on (it keeps every field of the regions that stay).
@@ -168,19 +173,17 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     gates::not_suspended(input, &found)?;
     gates::scope_allowed(input, &found)?;
     gates::sole_manager(input, &found)?;
+    gates::seen_before(input, &found)?;
     gates::credentials(input, facts, &found)?;
     let recorded = operation::recorded(input, facts, &mut found)?;
     let live = service::live(input, facts, recorded.resource, &mut found)?;
-    service::not_busy(input, live, recorded.lost, &mut found)?;
+    service::not_busy(input, live, &recorded, &mut found)?;
+    service::ended_as_asked(input, live, &recorded, &mut found)?;
     let cost = approval::priced(input, facts, live, &mut found)?;
-    let steps = service::planned(input, live, recorded.finished_step, &mut found)?;
-    service::drift(input, live, recorded.finished_step.is_some(), &mut found)?;
+    let finished_step = recorded.finished_step();
+    let steps = service::planned(input, live, finished_step, &mut found)?;
+    service::held_after_missed_target(input, &found)?;
+    service::drift(input, live, finished_step.is_some(), &mut found)?;
     approval::approved(input, live, &steps, cost.as_ref(), &mut found)?;
-    Ok(service::start(
-        input,
-        live,
-        steps,
-        recorded.finished_step,
-        found,
-    ))
+    Ok(service::start(input, live, steps, finished_step, found))
 }

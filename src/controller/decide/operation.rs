@@ -1,30 +1,45 @@
 //! The operation recorded in status: poll it first (one Azure read per Retry-After while it
-//! runs), learn from how it ended, and hold a resource whose last operation failed.
+//! runs), learn from how it ended, give up polling a URL that stays stuck or keeps failing,
+//! and hold a resource whose last operation failed.
+
+use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
+use super::trust::{is_the_service, poll_url_belongs};
 use super::{Decision, Facts, Findings, Input, Need};
 use crate::api::{ConditionType, LastOperation, OperationResult, OperationStatus, Reason};
 use crate::azure::{ErrorKind, OperationHandle, PollOutcome, ServiceResource};
+use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::Requeue;
 use crate::plan::StepKind;
 use crate::status::Outcome;
 use crate::time::add;
+
+/// Polls that fail in a row before the operator reads the service instead.
+pub const MAX_FAILED_POLLS: u32 = 5;
 
 /// What the recorded operation left for the next gates.
 #[derive(Default)]
 pub(super) struct Recorded<'f> {
     /// The service, when the poll's answer carried it (no GET needed then).
     pub resource: Option<&'f ServiceResource>,
+    /// The operation that ended in this reconcile (Azure said so, or the service says so).
+    pub ended: Option<&'f OperationStatus>,
+    /// The operation can no longer be followed by its URL: the live service decides.
+    pub lost: Option<&'f OperationStatus>,
+}
+
+impl Recorded<'_> {
     /// The step that just finished and the plan's total when it started.
-    pub finished_step: Option<(u32, u32)>,
-    /// The operation can no longer be polled: the live service decides what happens.
-    pub lost: bool,
+    pub fn finished_step(&self) -> Option<(u32, u32)> {
+        self.ended.map(|op| (op.step, op.total_steps))
+    }
 }
 
 /// Polls the recorded operation; without one, holds a resource whose last operation failed.
 pub(super) fn recorded<'f>(
-    input: &Input,
+    input: &'f Input,
     facts: &'f Facts,
     found: &mut Findings,
 ) -> Result<Recorded<'f>, Decision> {
@@ -32,63 +47,115 @@ pub(super) fn recorded<'f>(
         held_after_failure(input, found)?;
         return Ok(Recorded::default());
     };
+    let service = input.resource.spec.service.service_ref();
+    if !poll_url_belongs(&operation.poll_url, &service) {
+        found.events.push(Note::warning(
+            EventReason::Stalled(Reason::AzureError),
+            format!(
+                "the operation URL recorded in status is not under the service {}; it is not read, the service is",
+                service.resource_id()
+            ),
+        ));
+        found.observed.forget_operation = true;
+        return Ok(lost(operation));
+    }
     let Some(poll) = &facts.poll else {
         return Err(Decision::Gather(Need::Poll(handle(operation, input))));
     };
-    let failed = |found: &mut Findings, error: String| {
-        found.observed.finished = Some(finished(
-            operation,
-            OperationResult::Failed,
-            Some(error.clone()),
-            input,
-        ));
-        let message = format!(
-            "Azure reported that \"{}\" failed: {error}. It is retried at the next resync or when the spec changes",
-            operation.description
-        );
-        let outcome = Outcome::Stalled {
-            reason: Reason::OperationFailed,
-            message,
-        };
-        found.conclude(outcome, Requeue::Resync)
-    };
     match poll {
-        Ok(PollOutcome::Running { retry_after }) => {
+        Ok(PollOutcome::Running { retry_after }) if !overdue(operation, input) => {
+            let operation = OperationStatus {
+                failed_polls: 0,
+                ..operation.clone()
+            };
             let outcome = Outcome::InProgress {
                 reason: operation.action.reason(),
-                operation: operation.clone(),
+                operation,
             };
             let wait = (*retry_after).max(input.settings.min_retry_after);
             Err(found.conclude(outcome, Requeue::After(wait)))
         }
+        // Running far longer than any operation of its kind: ask the service instead.
+        Ok(PollOutcome::Running { .. }) => Ok(lost(operation)),
         Ok(PollOutcome::Succeeded(resource)) => {
             let took = input.now.duration_since(operation.started_at.0);
-            found.learned = std::time::Duration::try_from(took)
+            found.learned = Duration::try_from(took)
                 .ok()
                 .map(|took| (operation.target_sku, StepKind::from(operation.action), took));
             found.observed.finished =
                 Some(finished(operation, OperationResult::Succeeded, None, input));
+            // A body that is not this service is not taken as the live service.
+            let resource = resource.as_ref().filter(|r| is_the_service(r, &service));
             Ok(Recorded {
-                resource: resource.as_ref(),
-                finished_step: Some((operation.step, operation.total_steps)),
-                lost: false,
+                resource,
+                ended: Some(operation),
+                lost: None,
             })
         }
-        Ok(PollOutcome::Failed(body)) => {
-            Err(failed(found, format!("({}) {}", body.code, body.message)))
-        }
-        Ok(PollOutcome::Canceled) => Err(failed(found, "the operation was canceled".into())),
-        Err(e) if e.kind() == ErrorKind::Terminal => Ok(Recorded {
-            lost: true,
-            ..Recorded::default()
-        }),
+        Ok(PollOutcome::Failed(body)) => Err(failed(
+            operation,
+            format!("({}) {}", body.code, body.message),
+            input,
+            found,
+        )),
+        Ok(PollOutcome::Canceled) => Err(failed(
+            operation,
+            "the operation was canceled".into(),
+            input,
+            found,
+        )),
+        Err(e) if e.kind() == ErrorKind::Terminal => Ok(lost(operation)),
+        Err(_) if operation.failed_polls + 1 >= MAX_FAILED_POLLS => Ok(lost(operation)),
         Err(e) => {
+            found.observed.operation = Some(OperationStatus {
+                failed_polls: operation.failed_polls + 1,
+                ..operation.clone()
+            });
             let outcome = Outcome::Retrying {
                 message: e.to_string(),
             };
             Err(found.conclude(outcome, Requeue::Backoff))
         }
     }
+}
+
+fn lost(operation: &OperationStatus) -> Recorded<'_> {
+    Recorded {
+        lost: Some(operation),
+        ..Recorded::default()
+    }
+}
+
+/// Running past twice the longest duration seen for its kind (45 minutes when none).
+fn overdue(operation: &OperationStatus, input: &Input) -> bool {
+    let bound = input
+        .durations
+        .upper_bound(StepKind::from(operation.action))
+        .saturating_mul(2);
+    add(operation.started_at.0, bound) < input.now
+}
+
+fn failed(
+    operation: &OperationStatus,
+    error: String,
+    input: &Input,
+    found: &mut Findings,
+) -> Decision {
+    found.observed.finished = Some(finished(
+        operation,
+        OperationResult::Failed,
+        Some(error.clone()),
+        input,
+    ));
+    let message = format!(
+        "Azure reported that \"{}\" failed: {error}. It is retried at the next resync or when the spec changes",
+        operation.description
+    );
+    let outcome = Outcome::Stalled {
+        reason: Reason::OperationFailed,
+        message,
+    };
+    found.conclude(outcome, Requeue::Resync)
 }
 
 /// The poll handle of a recorded operation.
@@ -101,7 +168,8 @@ fn handle(operation: &OperationStatus, input: &Input) -> OperationHandle {
     }
 }
 
-fn finished(
+/// The operation as it ended.
+pub(super) fn finished(
     operation: &OperationStatus,
     result: OperationResult,
     error: Option<String>,
@@ -113,6 +181,8 @@ fn finished(
         started_at: operation.started_at.clone(),
         finished_at: Time(input.now),
         error,
+        generation: operation.generation,
+        target_missed: None,
     }
 }
 

@@ -1,8 +1,11 @@
-//! The gates after the live service is known: busy in Azure, the plan (in sync, blocked),
-//! drift, and the step to start.
+//! The gates after the live service is known: busy in Azure, whether an operation that ended
+//! reached its target, the plan (in sync, blocked), a hold after a missed target, drift, and
+//! the step to start.
 
+use super::operation::{Recorded, finished};
+use super::trust::{capacity_text, reached};
 use super::{Decision, Facts, Findings, Input, Need, Start};
-use crate::api::{DriftPolicy, Reason, planned_changes};
+use crate::api::{ConditionType, DriftPolicy, OperationResult, Reason, planned_changes};
 use crate::azure::ServiceResource;
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::{Requeue, from_azure_error, from_blocked};
@@ -35,15 +38,15 @@ pub(super) fn live<'f>(
 pub(super) fn not_busy(
     input: &Input,
     resource: &ServiceResource,
-    lost: bool,
+    recorded: &Recorded,
     found: &mut Findings,
 ) -> Result<(), Decision> {
     let live = &resource.live;
     if !live.is_busy() {
         return Ok(());
     }
-    let message = if lost {
-        "the recorded Azure operation can no longer be polled and the service is still busy; waiting for it".to_string()
+    let message = if recorded.lost.is_some() {
+        "the recorded Azure operation can no longer be followed by its URL and the service is still busy; waiting for it".to_string()
     } else {
         format!(
             "Azure is running an operation on the service that this operator did not start (provisioningState {}); waiting for it to finish",
@@ -53,6 +56,68 @@ pub(super) fn not_busy(
     found.observed.live = Some(live.clone());
     let requeue = Requeue::After(input.settings.busy_poll_interval());
     Err(found.conclude(Outcome::WaitingForAzure { message }, requeue))
+}
+
+/// An operation that ended (Azure said so, or its URL was lost and the service is idle) is
+/// judged by the service: success means the step's target was reached. A missed target is
+/// tried once more per generation, then the resource stalls.
+pub(super) fn ended_as_asked(
+    input: &Input,
+    resource: &ServiceResource,
+    recorded: &Recorded,
+    found: &mut Findings,
+) -> Result<(), Decision> {
+    let Some(operation) = recorded.ended.or(recorded.lost) else {
+        return Ok(());
+    };
+    let live = &resource.live;
+    if reached(live, operation.target_sku, &operation.target_units) {
+        if recorded.ended.is_none() {
+            let done = finished(operation, OperationResult::Succeeded, None, input);
+            found.observed.finished = Some(done);
+        }
+        return Ok(());
+    }
+    if recorded.ended.is_none() {
+        // Lost and not reached: it may never have run; the plan decides again.
+        return Ok(());
+    }
+    let missed = format!(
+        "Azure reports {}, the step asked for {} {}",
+        capacity_text(live),
+        operation.target_sku,
+        operation.target_units
+    );
+    if let Some(done) = found.observed.finished.as_mut() {
+        done.target_missed = Some(missed.clone());
+    }
+    let missed_before = input.previous.last_operation.as_ref().is_some_and(|last| {
+        last.target_missed.is_some()
+            && operation.generation.is_some()
+            && last.generation == operation.generation
+    });
+    if !missed_before {
+        found.events.push(Note::warning(
+            EventReason::Stalled(Reason::TargetNotReached),
+            format!(
+                "Azure reported \"{}\" as done, but {missed}; trying once more",
+                operation.description
+            ),
+        ));
+        return Ok(());
+    }
+    found.observed.live = Some(live.clone());
+    let message = format!(
+        "Azure reported \"{}\" as done twice, but the service does not have its target: {missed}. \
+         Something holds it back (an Azure Policy, a limit support has not raised, Azure's own \
+         autoscale); it is not tried again until the spec changes",
+        operation.description
+    );
+    let outcome = Outcome::Stalled {
+        reason: Reason::TargetNotReached,
+        message,
+    };
+    Err(found.conclude(outcome, Requeue::Resync))
 }
 
 /// The plan from the live service to the spec; concludes when in sync or blocked.
@@ -81,6 +146,30 @@ pub(super) fn planned(
             Ok(steps.steps)
         }
     }
+}
+
+/// After Azure twice reported a step of this generation done without reaching its target,
+/// nothing more is sent until the spec changes (the service is still read at each resync:
+/// when it reaches the spec some other way, the resource is Ready again).
+pub(super) fn held_after_missed_target(input: &Input, found: &Findings) -> Result<(), Decision> {
+    let previous = input.previous;
+    let Some(stalled) = previous
+        .condition(ConditionType::Stalled)
+        .filter(|c| c.reason == Reason::TargetNotReached)
+    else {
+        return Ok(());
+    };
+    let same_generation = previous.last_operation.as_ref().is_some_and(|last| {
+        last.generation.is_some() && last.generation == input.resource.metadata.generation
+    });
+    if !same_generation {
+        return Ok(());
+    }
+    let outcome = Outcome::Stalled {
+        reason: Reason::TargetNotReached,
+        message: stalled.message.clone(),
+    };
+    Err(found.conclude(outcome, Requeue::Resync))
 }
 
 /// The service was in sync for this generation and no longer is, and no step of ours just
@@ -134,6 +223,7 @@ pub(super) fn start(
             step,
             number,
             total,
+            generation: input.resource.metadata.generation,
             service: input.resource.spec.service.service_ref(),
             current: resource.clone(),
             findings: found,

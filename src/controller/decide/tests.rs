@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use super::world::{SECOND, at, azure_error, handle, operation, service, world};
+use super::world::{SECOND, aiming_at, at, azure_error, handle, operation, service, world};
 use crate::api::{
-    ApprovalStatus, DriftPolicy, OperationResult, PriceOrigin, Reason, RequireApproval,
+    ApprovalStatus, DriftPolicy, OperationResult, OperationStatus, PriceOrigin, Reason,
+    RequireApproval,
 };
 use crate::azure::error::Call;
 use crate::azure::{AzureError, PatchOutcome, PollOutcome};
@@ -59,10 +60,29 @@ decisions! {
     namespace_inside_its_scopes_goes_on:
         world().policy("platform: [/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/RG]")
         => ["credentials", "get", "patch"], Scaling, secs(60);
-    an_older_resource_for_the_same_service_wins:
+    a_resource_seen_first_gets_a_status_before_any_azure_call:
+        world().never_seen()
+        => [], Pending, After(Duration::ZERO);
+    a_suspended_resource_seen_first_says_suspended:
+        world().never_seen().spec(|s| s.suspend = true)
+        => [], Suspended, OnChange;
+    an_older_resource_for_the_same_service_wins_unnamed_across_namespaces:
         world().other_manager("team-b", -5)
         => [], ServiceConflict, Resync,
-        then |r: &super::world::Run| assert!(r.message().contains("already managed by ApimCapacity team-b/other"));
+        then |r: &super::world::Run| {
+            assert!(r.message().contains("already managed by an ApimCapacity in another namespace"), "{}", r.message());
+            assert!(!r.message().contains("team-b"), "{}", r.message());
+        };
+    an_older_resource_in_the_same_namespace_is_named:
+        world().other_manager("platform", -5)
+        => [], ServiceConflict, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("ApimCapacity other in this namespace"), "{}", r.message());
+    a_suspended_older_resource_does_not_keep_the_service:
+        world().other_manager_like("team-b", -5, |o| o.spec.suspend = true)
+        => ["credentials", "get", "patch"], Scaling, secs(60);
+    an_older_resource_its_policy_denies_does_not_keep_the_service:
+        world().policy("platform: [/subscriptions/*]").other_manager("squatter", -5)
+        => ["credentials", "get", "patch"], Scaling, secs(60);
     a_younger_resource_for_the_same_service_stands_aside:
         world().other_manager("team-b", 5)
         => ["credentials", "get", "patch"], Scaling, secs(60);
@@ -94,7 +114,7 @@ decisions! {
         world().recorded(operation(1, 1, 25), || Ok(PollOutcome::Succeeded(Some(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))))
         => ["credentials", "poll"], Succeeded, Resync;
     the_step_after_a_finished_one_keeps_its_number:
-        world().recorded(operation(1, 2, 25), || Ok(PollOutcome::Succeeded(None)))
+        world().recorded(aiming_at(operation(1, 2, 25), "westeurope=2,eastus=1"), || Ok(PollOutcome::Succeeded(None)))
         => ["credentials", "poll", "get", "patch"], Scaling, secs(60),
         then |r: &super::world::Run| {
             let started = r.started.as_ref().map(|s| (s.number, s.total));
@@ -103,7 +123,7 @@ decisions! {
             assert!(plan.iter().all(|c| c.step == 2), "{plan:?}");
         };
     a_new_plan_after_the_last_step_starts_at_one:
-        world().recorded(operation(2, 2, 25), || Ok(PollOutcome::Succeeded(None)))
+        world().recorded(aiming_at(operation(2, 2, 25), "westeurope=2,eastus=1"), || Ok(PollOutcome::Succeeded(None)))
         => ["credentials", "poll", "get", "patch"], Scaling, secs(60),
         then |r: &super::world::Run| assert_eq!(r.started.as_ref().map(|s| (s.number, s.total)), Some((1, 1)));
     a_failed_operation_stalls_with_azures_error:
@@ -126,7 +146,7 @@ decisions! {
         world().recorded(operation(1, 1, 5), || Err(azure_error(Call::PollOperation, 404, "NotFound")))
             .live(|| Ok(service(Sku::Premium, &[("West Europe", 2), ("East US", 1)], "Updating")))
         => ["credentials", "poll", "get"], WaitingForAzure, BUSY,
-        then |r: &super::world::Run| assert!(r.message().contains("can no longer be polled"));
+        then |r: &super::world::Run| assert!(r.message().contains("can no longer be followed by its URL"));
     a_lost_operation_on_an_idle_service_is_planned_again:
         world().recorded(operation(1, 1, 5), || Err(azure_error(Call::PollOperation, 404, "NotFound")))
         => ["credentials", "poll", "get", "patch"], Scaling, secs(60),
@@ -204,9 +224,9 @@ decisions! {
     a_short_retry_after_on_start_is_raised_to_the_floor:
         world().patch(|| Ok(PatchOutcome::Started(handle(SECOND))))
         => ["credentials", "get", "patch"], Scaling, secs(10);
-    a_change_applied_at_once_looks_again_soon:
+    a_change_applied_at_once_looks_again_with_backoff:
         world().patch(|| Ok(PatchOutcome::Done(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded"))))
-        => ["credentials", "get", "patch"], Retrying, After(Duration::from_millis(200)),
+        => ["credentials", "get", "patch"], Retrying, Backoff,
         then |r: &super::world::Run| {
             let last = r.verdict.findings.observed.finished.as_ref().map(|l| (l.result, l.description.clone()));
             assert_eq!(last, Some((OperationResult::Succeeded, "Scale westeurope from 2 to 3 units".into())));
@@ -309,4 +329,75 @@ decisions! {
             .approval(ApprovalStatus { plan_hash: world().plan_hash(), reasons: vec![], approved_hash: None, approved_by: None, next_hash: None }, true)
         => ["credentials", "get"], AwaitingApproval, Resync,
         then |r: &super::world::Run| assert!(r.event_reasons().is_empty());
+
+    // ── What Azure and status say is checked, not trusted ───────────────────────────────
+    a_poll_url_outside_the_service_is_never_read:
+        world().recorded(OperationStatus { poll_url: "https://management.azure.com/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/x/providers/Microsoft.ApiManagement/service/other/operationresults/1".into(), ..operation(1, 1, 5) }, || panic!("a forged URL is polled"))
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| {
+            assert!(r.verdict.findings.observed.forget_operation);
+            assert!(r.verdict.findings.events.iter().any(|e| e.note.contains("is not under the service")));
+        };
+    a_polled_body_of_another_service_is_not_the_live_service:
+        world().recorded(operation(1, 1, 25), || Ok(PollOutcome::Succeeded(Some(other_service()))))
+        => ["credentials", "poll", "get", "patch"], Scaling, secs(60);
+    a_succeeded_operation_that_missed_its_target_is_tried_once_more:
+        world().recorded(operation(1, 1, 25), || Ok(PollOutcome::Succeeded(None)))
+        => ["credentials", "poll", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| {
+            let missed = r.verdict.findings.observed.finished.as_ref().and_then(|f| f.target_missed.clone());
+            assert_eq!(missed.as_deref(), Some("Azure reports Premium westeurope=2,eastus=1, the step asked for Premium westeurope=3,eastus=1"));
+            assert!(r.verdict.findings.events.iter().any(|e| e.reason == EventReason::Stalled(Reason::TargetNotReached)));
+        };
+    a_second_missed_target_in_a_generation_stalls:
+        world().missed_target_before(false).recorded(operation(1, 1, 25), || Ok(PollOutcome::Succeeded(None)))
+        => ["credentials", "poll", "get"], TargetNotReached, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("done twice"), "{}", r.message());
+    a_missed_target_holds_the_generation_without_a_patch:
+        world().missed_target_before(true)
+        => ["credentials", "get"], TargetNotReached, Resync;
+    a_missed_target_is_released_by_a_spec_change:
+        world().missed_target_before(true).generation(2)
+        => ["credentials", "get", "patch"], Scaling, secs(60);
+    a_missed_target_clears_when_the_service_reaches_the_spec:
+        world().missed_target_before(true)
+            .live(|| Ok(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))
+        => ["credentials", "get"], Succeeded, Resync;
+    a_change_done_at_once_without_effect_stalls_instead_of_looping:
+        world().patch(|| Ok(PatchOutcome::Done(service(Sku::Premium, &[("West Europe", 2), ("East US", 1)], "Succeeded"))))
+        => ["credentials", "get", "patch"], TargetNotReached, Resync,
+        then |r: &super::world::Run| {
+            assert!(r.message().contains("accepted \"Scale westeurope from 2 to 3 units\" at once, but Azure reports Premium westeurope=2,eastus=1"), "{}", r.message());
+            let missed = r.verdict.findings.observed.finished.as_ref().and_then(|f| f.target_missed.clone());
+            assert!(missed.is_some());
+        };
+
+    // ── Polling gives up on a URL that stays stuck or keeps failing ─────────────────────
+    a_failed_poll_is_counted:
+        world().recorded(operation(1, 1, 5), || Err(azure_error(Call::PollOperation, 503, "ServiceUnavailable")))
+        => ["credentials", "poll"], Retrying, Backoff,
+        then |r: &super::world::Run| assert_eq!(r.verdict.findings.observed.operation.as_ref().map(|o| o.failed_polls), Some(1));
+    polls_failing_in_a_row_make_the_service_read_instead:
+        world().recorded(OperationStatus { failed_polls: 4, ..operation(1, 1, 5) }, || Err(azure_error(Call::PollOperation, 503, "ServiceUnavailable")))
+            .live(|| Ok(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))
+        => ["credentials", "poll", "get"], Succeeded, Resync,
+        then |r: &super::world::Run| assert_eq!(r.verdict.findings.observed.finished.as_ref().map(|f| f.result), Some(OperationResult::Succeeded));
+    an_operation_running_far_too_long_is_judged_by_the_service:
+        world().recorded(operation(1, 1, 91), || Ok(PollOutcome::Running { retry_after: Duration::from_secs(60) }))
+            .live(|| Ok(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))
+        => ["credentials", "poll", "get"], Succeeded, Resync;
+    an_overdue_operation_on_a_busy_service_is_waited_for:
+        world().recorded(operation(1, 1, 91), || Ok(PollOutcome::Running { retry_after: Duration::from_secs(60) }))
+            .live(|| Ok(service(Sku::Premium, &[("West Europe", 2), ("East US", 1)], "Updating")))
+        => ["credentials", "poll", "get"], WaitingForAzure, BUSY;
+}
+
+fn other_service() -> crate::azure::ServiceResource {
+    crate::azure::ServiceResource::from_value(serde_json::json!({
+        "id": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/x/providers/Microsoft.ApiManagement/service/other",
+        "location": "West Europe",
+        "sku": {"name": "Premium", "capacity": 3},
+        "properties": {"provisioningState": "Succeeded", "additionalLocations": [{"location": "East US", "sku": {"name": "Premium", "capacity": 1}}]}
+    }))
+    .unwrap_or_else(|e| panic!("{e}"))
 }

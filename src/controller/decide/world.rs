@@ -81,7 +81,21 @@ pub fn world() -> World {
     resource.metadata.creation_timestamp = Some(Time(at(-600)));
     World {
         resource,
-        previous: ApimCapacityStatus::default(),
+        previous: ApimCapacityStatus {
+            conditions: vec![
+                condition(
+                    ConditionType::Ready,
+                    ConditionStatus::Unknown,
+                    Reason::Pending,
+                ),
+                condition(
+                    ConditionType::Reconciling,
+                    ConditionStatus::True,
+                    Reason::Pending,
+                ),
+            ],
+            ..ApimCapacityStatus::default()
+        },
         now: at(0),
         settings: Settings {
             limits: UnitLimits::default(),
@@ -160,6 +174,16 @@ pub fn operation(step: u32, total: u32, started_minutes_ago: i64) -> OperationSt
         poll_style: PollStyle::Location,
         target_sku: Sku::Premium,
         target_units: "westeurope=3,eastus=1".into(),
+        generation: Some(1),
+        failed_polls: 0,
+    }
+}
+
+/// The same operation aiming at other units (`westeurope=2,eastus=1`).
+pub fn aiming_at(operation: OperationStatus, units: &str) -> OperationStatus {
+    OperationStatus {
+        target_units: units.into(),
+        ..operation
     }
 }
 
@@ -192,12 +216,29 @@ impl World {
 
     /// Another ApimCapacity for the same service, created `minutes` after this one
     /// (negative: before it).
-    pub fn other_manager(mut self, namespace: &str, minutes: i64) -> Self {
+    pub fn other_manager(self, namespace: &str, minutes: i64) -> Self {
+        self.other_manager_like(namespace, minutes, |_| {})
+    }
+
+    /// Another ApimCapacity for the same service, changed by `change`.
+    pub fn other_manager_like(
+        mut self,
+        namespace: &str,
+        minutes: i64,
+        change: impl FnOnce(&mut ApimCapacity),
+    ) -> Self {
         let mut other = self.resource.clone();
         other.metadata.namespace = Some(namespace.into());
         other.metadata.name = Some("other".into());
         other.metadata.creation_timestamp = Some(Time(at(-600 + minutes)));
+        change(&mut other);
         self.others = vec![Arc::new(self.resource.clone()), Arc::new(other)];
+        self
+    }
+
+    /// The operator has not written a status for the resource yet.
+    pub fn never_seen(mut self) -> Self {
+        self.previous = ApimCapacityStatus::default();
         self
     }
 
@@ -277,6 +318,38 @@ impl World {
             started_at: Time(at(-minutes - 30)),
             finished_at: Time(at(-minutes)),
             error: Some("(InternalError) boom".into()),
+            generation: None,
+            target_missed: None,
+        });
+        self
+    }
+
+    /// Azure reported the last step of generation 1 done without reaching its target, once
+    /// (`stalled`: and then again, so the resource stalled).
+    pub fn missed_target_before(mut self, stalled: bool) -> Self {
+        self.previous.observed_generation = 1;
+        if stalled {
+            self.previous.conditions = vec![
+                condition(
+                    ConditionType::Ready,
+                    ConditionStatus::False,
+                    Reason::TargetNotReached,
+                ),
+                condition(
+                    ConditionType::Stalled,
+                    ConditionStatus::True,
+                    Reason::TargetNotReached,
+                ),
+            ];
+        }
+        self.previous.last_operation = Some(LastOperation {
+            description: "Scale westeurope from 2 to 3 units".into(),
+            result: OperationResult::Succeeded,
+            started_at: Time(at(-60)),
+            finished_at: Time(at(-30)),
+            error: None,
+            generation: Some(1),
+            target_missed: Some("Azure reports Premium westeurope=2,eastus=1".into()),
         });
         self
     }
@@ -349,6 +422,7 @@ impl Run {
     /// The reason the Ready condition will show.
     pub fn reason(&self) -> Reason {
         match &self.verdict.outcome {
+            Outcome::Pending => Reason::Pending,
             Outcome::Suspended => Reason::Suspended,
             Outcome::InSync => Reason::Succeeded,
             Outcome::DriftReported { .. } => Reason::DriftDetected,
@@ -370,7 +444,7 @@ impl Run {
             | Outcome::Stalled { message, .. }
             | Outcome::Retrying { message } => message.clone(),
             Outcome::InProgress { operation, .. } => operation.headline(),
-            Outcome::Suspended | Outcome::InSync => String::new(),
+            Outcome::Pending | Outcome::Suspended | Outcome::InSync => String::new(),
         }
     }
 }
