@@ -12,8 +12,7 @@ use crate::domain::UnitLimits;
 use crate::metrics::Metrics;
 use crate::plan::DurationEstimates;
 
-/// The field manager of every status write.
-pub const FIELD_MANAGER: &str = "apim-capacity-operator";
+pub use super::field_manager::FIELD_MANAGER;
 
 /// Operator settings that shape reconciles.
 #[derive(Debug, Clone)]
@@ -182,6 +181,14 @@ impl Context {
             None => {
                 written.remove(object);
             }
+        }
+    }
+
+    /// Keeps the learned durations in the store, if there is one.
+    pub async fn keep_durations(&self) {
+        if let Some(store) = &self.durations_store {
+            let learned = self.durations();
+            store.save(&self.client, &learned).await;
         }
     }
 

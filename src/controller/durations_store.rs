@@ -10,7 +10,7 @@ use kube::{Api, Client};
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use super::context::{Context, FIELD_MANAGER};
+use super::field_manager::FIELD_MANAGER;
 use crate::plan::DurationEstimates;
 use crate::plan::durations_codec::{decode, encode};
 
@@ -103,15 +103,5 @@ impl DurationsStore {
 impl std::fmt::Display for DurationsStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
-
-impl Context {
-    /// Keeps the learned durations in the store, if there is one.
-    pub async fn keep_durations(&self) {
-        if let Some(store) = &self.durations_store {
-            let learned = self.durations();
-            store.save(&self.client, &learned).await;
-        }
     }
 }

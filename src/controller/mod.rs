@@ -14,6 +14,7 @@ pub mod durations_store;
 pub mod election;
 pub mod events;
 pub mod fence;
+pub mod field_manager;
 pub mod gather;
 pub mod heartbeat;
 pub mod leader;
