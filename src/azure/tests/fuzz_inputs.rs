@@ -188,7 +188,10 @@ proptest! {
                 prop_assert_eq!(&parts.tenant_id, &tenant);
                 prop_assert_eq!(&parts.client_id, &client);
                 prop_assert_eq!(&parts.client_secret, &secret);
-                prop_assert!(!format!("{parts:?}").contains(&secret), "Debug shows the secret");
+                // The generator may give the tenant or client id the secret's text.
+                if !tenant.contains(&secret) && !client.contains(&secret) {
+                    prop_assert!(!format!("{parts:?}").contains(&secret), "Debug shows the secret");
+                }
             }
             (Err(AzureError::SecretKeyMissing { namespace, name, key }), want) => {
                 prop_assert!(want.0.is_none() || want.1.is_none() || want.2.is_none());
