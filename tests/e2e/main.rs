@@ -12,6 +12,7 @@ mod support;
 
 mod admission;
 mod chart_install;
+mod e2e_approval;
 mod e2e_changes;
 mod e2e_closed_default;
 mod e2e_consent;

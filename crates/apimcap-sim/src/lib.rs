@@ -18,6 +18,8 @@ mod location;
 mod log;
 mod metrics;
 mod operations;
+mod price_query;
+mod prices;
 mod reply;
 mod request;
 mod resource;

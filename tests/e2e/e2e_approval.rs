@@ -1,0 +1,134 @@
+//! End to end: a change that costs more than `requireApproval.costIncreaseAbove` waits for the
+//! approve annotation naming its plan hash; an approval of another hash does nothing, and an
+//! approval left over from an earlier plan does not approve a new one. `status.cost` shows
+//! the simulator's Retail Prices API figures.
+
+use crate::support::operator::*;
+use serde_json::Value;
+
+const APPROVE: &str = "capacity.apim.dev/approve";
+
+fn approve(t: &E2e, name: &str, hash: &str) {
+    let out = t.kubectl(&[
+        "annotate",
+        "--overwrite",
+        "apimcap",
+        name,
+        &format!("{APPROVE}={hash}"),
+    ]);
+    assert!(out.success, "kubectl annotate failed: {}", out.stderr);
+}
+
+fn awaiting(obj: &Value) -> bool {
+    has_condition(obj, "Ready", "False", "AwaitingApproval")
+}
+
+fn plan_hash(obj: &Value) -> String {
+    obj["status"]["approval"]["planHash"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn an_expensive_change_waits_for_the_approval_of_its_plan_hash() {
+    let mut t = E2e::builder("approval")
+        .service("Premium", &[("westeurope", 1)])
+        .start();
+    let service = t.service().to_string();
+    let policy = "  changePolicy:\n    requireApproval:\n      costIncreaseAbove: \"1000\"\n";
+
+    t.apply_capacity("cap", "Premium", &[("westeurope", 2)], policy);
+    let waiting = t.wait_for("cap", "AwaitingApproval", secs(30), awaiting);
+    let status = &waiting["status"];
+    let hash = plan_hash(&waiting);
+    assert_eq!(hash.len(), 10, "{status:#}");
+    assert!(
+        message(&waiting, "Ready").contains(&format!("{APPROVE}={hash}")),
+        "the message says how to approve: {}",
+        message(&waiting, "Ready")
+    );
+    // The simulator lists Premium in West Europe at 4.2119 USD a unit-hour: 3,074.69 a month.
+    let cost = &status["cost"];
+    assert_eq!(cost["source"], "RetailPricesApi", "{cost:#}");
+    assert_eq!(cost["currency"], "USD", "{cost:#}");
+    assert_eq!(
+        cost["live"]["perRegion"][0]["unitMonthly"], "3074.69",
+        "{cost:#}"
+    );
+    assert_eq!(cost["live"]["monthly"], "3074.69", "{cost:#}");
+    assert_eq!(cost["desired"]["perRegion"][0]["units"], 2, "{cost:#}");
+    assert_eq!(cost["monthlyDelta"], "+3074.69", "{cost:#}");
+    let needed = t.wait_event("cap", "ApprovalNeeded", secs(30));
+    assert!(needed.message.contains(&hash), "{needed:?}");
+    let requests = t.requests();
+    assert!(
+        requests.iter().any(|r| r.kind == "prices"),
+        "the prices come from the simulator's Retail Prices API"
+    );
+    assert!(
+        writes(&requests, &service).is_empty(),
+        "no PATCH before approval"
+    );
+
+    // An approval of another plan leaves it waiting.
+    approve(&t, "cap", "0123456789");
+    let wrong = t.wait_for(
+        "cap",
+        "told the approval is for another plan",
+        secs(30),
+        |o| awaiting(o) && message(o, "Ready").contains("which is not this plan"),
+    );
+    assert_eq!(plan_hash(&wrong), hash);
+    std::thread::sleep(secs(2));
+    assert!(
+        writes(&t.requests(), &service).is_empty(),
+        "a wrong hash starts nothing"
+    );
+
+    // The right hash starts exactly one PATCH.
+    approve(&t, "cap", &hash);
+    let done = t.wait_ready("cap", secs(60));
+    assert_in_sync(&done);
+    assert_eq!(done["status"]["unitsSummary"], "westeurope=2");
+    let patches = writes(&t.requests(), &service).len();
+    assert_eq!(patches, 1, "one PATCH after the approval");
+    let approved = t.wait_event("cap", "Approved", secs(30));
+    assert!(approved.message.contains(&hash), "{approved:?}");
+    assert!(
+        approved.message.contains("approved by kubectl-annotate"),
+        "the annotation's writer: {approved:?}"
+    );
+    assert_eq!(
+        done["status"]["cost"]["live"]["monthly"], "6149.38",
+        "{:#}",
+        done["status"]["cost"]
+    );
+
+    // The approval names the old plan: a new spec makes a new plan that waits again.
+    t.patch(
+        "cap",
+        r#"{"spec":{"regions":[{"location":"westeurope","units":3}]}}"#,
+    );
+    let again = t.wait_for("cap", "AwaitingApproval for the new plan", secs(30), |o| {
+        awaiting(o) && plan_hash(o) != hash && !plan_hash(o).is_empty()
+    });
+    assert_eq!(
+        again["status"]["approval"]["approvedHash"],
+        Value::Null,
+        "{:#}",
+        again["status"]
+    );
+    std::thread::sleep(secs(2));
+    let requests = t.requests();
+    report("approval", &requests, &service);
+    assert_eq!(
+        writes(&requests, &service).len(),
+        1,
+        "a stale approval starts nothing"
+    );
+    assert_eq!(
+        t.azure_capacity(&service).1,
+        vec![("West Europe".to_string(), 2)]
+    );
+}
