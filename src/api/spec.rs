@@ -32,7 +32,7 @@ use crate::domain::Sku;
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
     printcolumn = r#"{"name":"Live SKU","type":"string","priority":1,"description":"Tier Azure reported last","jsonPath":".status.live.sku"}"#,
     printcolumn = r#"{"name":"Service","type":"string","priority":1,"jsonPath":".spec.service.name"}"#,
-    printcolumn = r#"{"name":"ETA","type":"date","priority":1,"description":"Expected completion of the operation in flight","jsonPath":".status.operation.expectedCompletion"}"#
+    printcolumn = r#"{"name":"ETA","type":"string","priority":1,"description":"Expected completion (UTC) of the operation in flight; a string, since a date column shows a future time as <invalid>","jsonPath":".status.operation.expectedCompletion"}"#
 )]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-validations" = [
