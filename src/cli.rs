@@ -6,7 +6,7 @@ use std::time::Duration;
 use apim_capacity::azure::{AzureCloud, AzureSettings};
 use apim_capacity::controller::{LeaseSettings, RunConfig};
 use apim_capacity::cost::{PriceSettings, PriceSettingsError};
-use apim_capacity::dry_run::PlanOptions;
+use apim_capacity::dry_run::{OutputFormat, PlanOptions};
 use apim_capacity::telemetry::LogFormat;
 use clap::{Parser, Subcommand};
 
@@ -134,6 +134,23 @@ pub struct PlanArgs {
     /// Azure endpoints, CA bundle and limits, as for `apimcap run`.
     #[command(flatten)]
     pub azure: AzureArgs,
+
+    /// Where unit prices are read, and in which currency.
+    #[command(flatten)]
+    pub prices: PriceArgs,
+
+    /// Output: `table` for people, `json` or `yaml` for pipelines (the versioned
+    /// `capacity.apim.dev/plan/v1` report).
+    #[arg(short = 'o', long = "output", default_value = "table")]
+    pub output: PlanOutput,
+}
+
+/// `apimcap plan -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanOutput {
+    Table,
+    Json,
+    Yaml,
 }
 
 /// Where unit prices come from; shared by `apimcap run` and `apimcap plan`.
@@ -283,13 +300,19 @@ fn configmap_ref(text: &str, namespace: &str) -> Result<(String, String), String
 }
 
 impl PlanArgs {
-    /// What `apimcap plan` reads and how it reaches Azure.
-    pub fn options(&self) -> PlanOptions {
-        PlanOptions {
+    /// What `apimcap plan` reads and how it reaches Azure, or why the flags cannot be used.
+    pub fn options(&self) -> Result<PlanOptions, PriceSettingsError> {
+        Ok(PlanOptions {
             file: self.file.clone(),
             azure: self.azure.settings(),
             unit_limits: self.azure.unit_limits.clone(),
-        }
+            prices: self.prices.settings()?,
+            output: match self.output {
+                PlanOutput::Table => OutputFormat::Table,
+                PlanOutput::Json => OutputFormat::Json,
+                PlanOutput::Yaml => OutputFormat::Yaml,
+            },
+        })
     }
 }
 

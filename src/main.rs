@@ -36,8 +36,9 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Plan(args) => {
             telemetry::init(LogFormat::Text);
+            let options = args.options()?;
             let text = runtime()?
-                .block_on(apim_capacity::dry_run::run(args.options()))
+                .block_on(apim_capacity::dry_run::run(options))
                 .context("could not plan")?;
             std::io::stdout()
                 .write_all(text.as_bytes())
