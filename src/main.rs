@@ -1,6 +1,7 @@
 //! `apimcap`: parse the command line, start telemetry, dispatch.
 
 mod cli;
+mod kubectl;
 
 use std::io::Write;
 
@@ -11,6 +12,9 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> anyhow::Result<()> {
+    if kubectl::invoked_as_plugin() {
+        return kubectl::main();
+    }
     let cli = Cli::parse();
     let runtime = || tokio::runtime::Runtime::new().context("starting the async runtime");
     match cli.command {

@@ -1,10 +1,44 @@
 //! End to end: a change that costs more than `requireApproval.costIncreaseAbove` waits for the
 //! approve annotation naming its plan hash; an approval of another hash does nothing, and an
 //! approval left over from an earlier plan does not approve a new one. `status.cost` shows
-//! the simulator's Retail Prices API figures.
+//! the simulator's Retail Prices API figures. Approving goes through `kubectl apimcap`
+//! (the binary under its plugin name).
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 use crate::support::operator::*;
 use serde_json::Value;
+
+/// Runs `kubectl-apimcap ARGS -n NS --kubeconfig ...` (a link to the binary) with `stdin`.
+fn plugin(t: &E2e, dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let link = dir.join("kubectl-apimcap");
+    if !link.exists() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_apimcap"), &link).expect("a link");
+    }
+    let mut child = Command::new(&link)
+        .args(args)
+        .args(["-n", &t.ns])
+        .arg(format!("--kubeconfig={}", t.cp.kubeconfig.display()))
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl-apimcap starts");
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child.wait_with_output().expect("kubectl-apimcap ends")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
 
 const APPROVE: &str = "capacity.apim.dev/approve";
 
@@ -86,8 +120,45 @@ fn an_expensive_change_waits_for_the_approval_of_its_plan_hash() {
         "a wrong hash starts nothing"
     );
 
-    // The right hash starts exactly one PATCH.
-    approve(&t, "cap", &hash);
+    // `kubectl apimcap status` shows what it waits for; `approve` asks first.
+    let dir = t.cp.tempdir("plugin-");
+    let status = plugin(&t, dir.path(), &["status", "cap"], "");
+    assert!(status.status.success(), "{}", text(&status));
+    let shown = text(&status);
+    assert!(shown.contains("Not ready (AwaitingApproval)"), "{shown}");
+    assert!(
+        shown.contains(&format!("Approval: plan {hash} awaiting approval")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("  westeurope               1        2\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Cost: 3074.69 USD/month live, 6149.38 USD/month desired"),
+        "{shown}"
+    );
+    let declined = plugin(&t, dir.path(), &["approve", "cap"], "n\n");
+    assert!(!declined.status.success(), "{}", text(&declined));
+    assert!(
+        text(&declined).contains(&format!("Approve plan {hash} of ")),
+        "{}",
+        text(&declined)
+    );
+    std::thread::sleep(secs(2));
+    assert!(
+        writes(&t.requests(), &service).is_empty(),
+        "a declined approval starts nothing"
+    );
+
+    // The right hash, through `kubectl apimcap approve --yes`, starts exactly one PATCH.
+    let approved = plugin(&t, dir.path(), &["approve", "cap", "--yes"], "");
+    assert!(approved.status.success(), "{}", text(&approved));
+    assert!(
+        text(&approved).contains(&format!("Approved plan {hash}")),
+        "{}",
+        text(&approved)
+    );
     let done = t.wait_ready("cap", secs(60));
     assert_in_sync(&done);
     assert_eq!(done["status"]["unitsSummary"], "westeurope=2");
@@ -96,7 +167,7 @@ fn an_expensive_change_waits_for_the_approval_of_its_plan_hash() {
     let approved = t.wait_event("cap", "Approved", secs(30));
     assert!(approved.message.contains(&hash), "{approved:?}");
     assert!(
-        approved.message.contains("approved by kubectl-annotate"),
+        approved.message.contains("approved by kubectl-apimcap"),
         "the annotation's writer: {approved:?}"
     );
     assert_eq!(
@@ -130,5 +201,14 @@ fn an_expensive_change_waits_for_the_approval_of_its_plan_hash() {
     assert_eq!(
         t.azure_capacity(&service).1,
         vec![("West Europe".to_string(), 2)]
+    );
+
+    // `kubectl apimcap reconcile` sets the reconcile-now annotation.
+    let nudged = plugin(&t, dir.path(), &["reconcile", "cap"], "");
+    assert!(nudged.status.success(), "{}", text(&nudged));
+    let annotations = &t.get("cap").expect("exists")["metadata"]["annotations"];
+    assert!(
+        annotations["capacity.apim.dev/reconcile-requested-at"].is_string(),
+        "{annotations:#}"
     );
 }
