@@ -17,6 +17,7 @@ mod e2e_changes;
 mod e2e_closed_default;
 mod e2e_consent;
 mod e2e_drift;
+mod e2e_durations;
 mod e2e_errors;
 mod e2e_leader_pods;
 mod e2e_lifecycle;

@@ -160,7 +160,7 @@ impl E2e {
                 let policy_instead = policed && flag == "--allow-all-namespaces";
                 !given && !policy_instead
             }))
-            .args(&self.args)
+            .args(self.args.iter().map(|a| a.replace("{ns}", &self.ns)))
             .env("AZURE_TENANT_ID", TENANT)
             .env("AZURE_CLIENT_ID", OPERATOR_CLIENT)
             .env("AZURE_CLIENT_SECRET", OPERATOR_SECRET)
