@@ -212,3 +212,21 @@ fn an_expensive_change_waits_for_the_approval_of_its_plan_hash() {
         "{annotations:#}"
     );
 }
+
+#[test]
+fn without_the_prices_api_status_shows_the_built_in_table() {
+    let mut t = E2e::builder("prices_fallback")
+        .service("Premium", &[("eastus", 1)])
+        .arg("--prices-endpoint=https://127.0.0.1:9/api/retail/prices")
+        .start();
+    t.apply_capacity("cap", "Premium", &[("eastus", 1)], "");
+    let ready = t.wait_for("cap", "Ready with a cost", secs(30), |o| {
+        is_ready(o) && o["status"]["cost"].is_object()
+    });
+    let cost = &ready["status"]["cost"];
+    assert_eq!(cost["source"], "BuiltIn", "{cost:#}");
+    // The built-in table: Premium in East US, 2,795.17 USD a unit-month.
+    assert_eq!(cost["live"]["monthly"], "2795.17", "{cost:#}");
+    assert_eq!(cost["monthlyDelta"], "0.00", "{cost:#}");
+    assert!(!t.requests().iter().any(|r| r.kind == "prices"));
+}
