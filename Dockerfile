@@ -6,14 +6,21 @@
 #
 # The builder compiles for x86_64-unknown-linux-musl, the usual way to a static Rust binary
 # (musl's resolver works without NSS modules, which distroless/static does not have). TLS
-# is rustls with ring, so there is no OpenSSL to link. `make static` in CI checks the
-# closest thing this project's build machines can build: a crt-static glibc binary of the
-# same sources (their toolchain cannot download the musl standard library); the musl build
-# itself runs only here, in `docker build`.
+# is rustls with ring, so there is no OpenSSL to link.
+#
+# Both base images are build arguments whose defaults are the real ones. `make image-test`
+# builds this same file where no base image can be pulled: BINARY_FROM=prebuilt takes the
+# static binary `make static` built (a crt-static glibc build of the same sources) from the
+# build context instead of compiling it, and RUNTIME_IMAGE=scratch stands in for distroless
+# (an image with nothing but /apimcap). The `builder` stage is then never built.
 
-ARG RUST_VERSION=1.95
+ARG RUST_IMAGE=docker.io/library/rust:1.95-bookworm
+ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
+# Which stage provides /apimcap: `builder` compiles it, `prebuilt` copies ./apimcap from the
+# build context.
+ARG BINARY_FROM=builder
 
-FROM rust:${RUST_VERSION}-bookworm AS builder
+FROM ${RUST_IMAGE} AS builder
 ARG TARGET=x86_64-unknown-linux-musl
 RUN rustup target add ${TARGET} \
  && apt-get update \
@@ -33,8 +40,13 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && cp target/${TARGET}/release/apimcap /apimcap \
  && /apimcap --version
 
-FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=builder /apimcap /apimcap
+FROM scratch AS prebuilt
+COPY apimcap /apimcap
+
+FROM ${BINARY_FROM} AS binary
+
+FROM ${RUNTIME_IMAGE}
+COPY --from=binary /apimcap /apimcap
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["/apimcap"]

@@ -19,6 +19,7 @@ STATIC_TARGET := x86_64-unknown-linux-gnu
 STATIC_BIN := $(or $(CARGO_TARGET_DIR),target)/$(STATIC_TARGET)/release/apimcap
 
 .PHONY: all build test fmt-check import-cycles clippy unit-and-integration controlplane crds crds-check chart-check static image demo bench soak
+.PHONY: image-test check-tools monitoring-check kube-score
 
 all: build
 
@@ -26,7 +27,7 @@ build:
 	$(CARGO) build --release --bin apimcap
 
 ## Everything CI runs.
-test: fmt-check import-cycles clippy controlplane crds-check chart-check static unit-and-integration
+test: fmt-check import-cycles clippy controlplane crds-check chart-check static image-test monitoring-check kube-score unit-and-integration
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -44,7 +45,8 @@ clippy:
 ## The tests run with a temp folder of their own, which must be empty when they end.
 unit-and-integration: controlplane
 	$(CARGO) test --workspace --all-targets --locked --no-run
-	scripts/with-private-tmpdir.sh $(CARGO) test --workspace --all-targets --locked
+	APIMCAP_TEST_IMAGE=$$(cat $(IMAGE_STATE)/name 2>/dev/null) \
+	  scripts/with-private-tmpdir.sh $(CARGO) test --workspace --all-targets --locked
 
 ## The real kube-apiserver, etcd, kubectl and helm, built from their Go modules (a no-op
 ## when current).
@@ -77,6 +79,9 @@ chart-check: controlplane
 	  --set azure.caBundle.configMap.name=corp-ca \
 	  --set-json 'namespacePolicy={"platform":["/subscriptions/00000000-0000-0000-0000-000000000000"]}' \
 	  --set-json 'operator.unitLimits={"Premium":40}' > /dev/null
+	$(HELM) template apimcap $(CHART) --namespace apimcap-system --set allowAllNamespaces=true \
+	  --set prometheusRule.enabled=true --set grafanaDashboard.enabled=true \
+	  --set networkPolicy.enabled=true --set-json 'networkPolicy.apiServer.cidrs=["10.0.0.1/32"]' > /dev/null
 
 ## The fully static release binary (the one the container image holds); fails unless it is
 ## static and `apimcap --version` runs.
@@ -88,10 +93,47 @@ static:
 	$(STATIC_BIN) --version
 	@echo "static binary: $(STATIC_BIN), $$(du -h $(STATIC_BIN) | cut -f1) ($$(stat -c %s $(STATIC_BIN)) bytes)"
 
-## The container image (needs docker and network access to the base images).
+## The release image (needs docker or podman and network access to the base images).
 IMAGE ?= apim-capacity-operator:dev
+CONTAINER_BUILD ?= $(if $(shell command -v docker 2>/dev/null),docker,podman)
 image:
-	docker build -t $(IMAGE) .
+	$(CONTAINER_BUILD) build -t $(IMAGE) .
+
+## The test image, built from the Dockerfile with local bases (the static binary on scratch)
+## by podman (installed from Debian when missing); a no-op when current. The e2e test
+## `image::` runs it (APIMCAP_TEST_IMAGE, set by unit-and-integration).
+IMAGE_STATE := $(or $(CARGO_TARGET_DIR),target)/image
+image-test: static
+	scripts/image-test.sh $(STATIC_BIN) $(IMAGE_STATE)
+
+## promtool and kube-score, built from their Go modules (a no-op when current).
+TOOLS_BIN ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/tools
+check-tools:
+	tests/controlplane/build-tools.sh $(TOOLS_BIN)
+
+## The alert rules the chart ships: promtool's syntax check and its unit tests
+## (tests/monitoring/alerts.test.yaml).
+RULES := $(CHART)/files/prometheus-rules.yaml
+monitoring-check: check-tools
+	$(TOOLS_BIN)/promtool check rules $(RULES)
+	$(TOOLS_BIN)/promtool test rules tests/monitoring/alerts.test.yaml
+
+## kube-score of the rendered chart: with every optional part on and two replicas, and with
+## the defaults. The checks skipped and why: the chart's README ("kube-score").
+KUBE_SCORE := $(TOOLS_BIN)/kube-score score --output-format ci --exit-one-on-warning \
+  --enable-optional-test container-seccomp-profile --enable-optional-test container-ports-check \
+  --ignore-test container-image-pull-policy
+KUBE_SCORE_RENDER := $(HELM) template apimcap $(CHART) --namespace apimcap-system
+kube-score: check-tools controlplane
+	@$(KUBE_SCORE_RENDER) --set replicaCount=2 --set networkPolicy.enabled=true \
+	  --set serviceMonitor.enabled=true --set prometheusRule.enabled=true \
+	  --set grafanaDashboard.enabled=true --set rbac.aggregateToEdit=true \
+	  --set-json 'namespacePolicy={"platform":["/subscriptions/00000000-0000-0000-0000-000000000000"]}' \
+	  | $(KUBE_SCORE) - | { grep -Ev '^\[(OK|SKIPPED)\]' || true; }; st=("$${PIPESTATUS[@]}"); [ "$${st[0]}$${st[1]}" = 00 ]
+	@$(KUBE_SCORE_RENDER) --set allowAllNamespaces=true \
+	  | $(KUBE_SCORE) --ignore-test pod-networkpolicy --ignore-test deployment-replicas \
+	    --ignore-test deployment-strategy - | { grep -Ev '^\[(OK|SKIPPED)\]' || true; }; st=("$${PIPESTATUS[@]}"); [ "$${st[0]}$${st[1]}" = 00 ]
+	@echo "kube-score: the chart passes (skipped checks: $(CHART)/README.md)"
 
 ## A local kube-apiserver + etcd, the Azure simulator and the operator, with a sample that
 ## upgrades a service to Premium and adds a region; Ctrl-C stops and removes everything.

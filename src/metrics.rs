@@ -15,6 +15,10 @@ use prometheus_client::registry::Registry;
 
 use crate::api::ApimCapacity;
 
+mod resources;
+use resources::ResourceGauges;
+pub use resources::ResourceView;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ResultLabel {
     result: String,
@@ -40,10 +44,12 @@ pub struct Metrics {
     operations_in_flight: Gauge,
     operation_duration: Family<KindLabel, Histogram>,
     drift_detected: Counter,
+    unreadable_resources: Counter,
     leader: Gauge,
     azure_requests: Family<RequestLabels, Counter>,
     azure_throttled: Counter,
     in_flight: Mutex<HashSet<ObjectRef<ApimCapacity>>>,
+    resources: Mutex<ResourceGauges>,
 }
 
 impl Default for Metrics {
@@ -81,6 +87,12 @@ impl Default for Metrics {
             "Times a service was found changed outside its ApimCapacity",
             drift_detected.clone(),
         );
+        let unreadable_resources = Counter::default();
+        registry.register(
+            "unreadable_resources",
+            "Watch events of ApimCapacity objects that could not be read (left out, not reconciled)",
+            unreadable_resources.clone(),
+        );
         let leader = Gauge::default();
         registry.register(
             "leader",
@@ -99,7 +111,9 @@ impl Default for Metrics {
             "Azure Resource Manager answers 429 (throttled)",
             azure_throttled.clone(),
         );
+        let resources = Mutex::new(ResourceGauges::register(&mut registry));
         Metrics {
+            resources,
             registry,
             azure_requests,
             azure_throttled,
@@ -108,6 +122,7 @@ impl Default for Metrics {
             operations_in_flight,
             operation_duration,
             drift_detected,
+            unreadable_resources,
             leader,
             in_flight: Mutex::new(HashSet::new()),
         }
@@ -147,8 +162,33 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
+    /// Shows what `view` says of `object` in the per-resource gauges (Stalled since,
+    /// operation start and deadline).
+    pub fn show_resource(&self, object: &ObjectRef<ApimCapacity>, view: &ResourceView) {
+        self.resources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .show(object, view);
+    }
+
+    /// Drops every per-object series of objects `exists` says are gone (deleted objects are
+    /// not reconciled again).
+    pub fn forget_missing(&self, exists: impl Fn(&ObjectRef<ApimCapacity>) -> bool) {
+        self.resources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .forget_missing(&exists);
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        in_flight.retain(|o| exists(o));
+        self.operations_in_flight.set(in_flight.len() as i64);
+    }
+
     pub fn drift_detected(&self) {
         self.drift_detected.inc();
+    }
+
+    pub fn unreadable_resource(&self) {
+        self.unreadable_resources.inc();
     }
 
     pub fn set_leader(&self, leader: bool) {

@@ -72,6 +72,9 @@ pub struct Observed {
     pub operation: Option<OperationStatus>,
     /// The recorded operation is not to be followed any more (its URL is not trusted).
     pub forget_operation: bool,
+    /// The change recorded before its PATCH (`status.pending`) is settled: Azure answered
+    /// the PATCH, or the live service showed what became of it.
+    pub pending_settled: bool,
 }
 
 /// The status after a reconcile.
@@ -121,6 +124,9 @@ pub fn next_status(
     }
     if matches!(outcome, Outcome::InSync) {
         next.plan.clear();
+    }
+    if next.operation.is_some() || observed.pending_settled {
+        next.pending = None;
     }
     let handled = matches!(
         outcome,

@@ -190,11 +190,12 @@ fn record(report: &mut Report, change: &Change, samples: &[Sample], runs: usize)
         ),
     );
     // Minimum: one PATCH per step; per step the polls Retry-After dictates (one per
-    // Retry-After until the operation ends; the last answer carries the resource); plus the
-    // GET of the first reconcile.
+    // Retry-After until the operation ends) and one GET after it (the status URL Azure names
+    // since May 2025 answers `{"status"}`, not the resource); plus the GET of the first
+    // reconcile.
     let polls_per_step = OP_SECONDS.div_ceil(RETRY_AFTER);
     let min_writes = change.steps as f64;
-    let min_reads = (1 + change.steps * polls_per_step) as f64;
+    let min_reads = (1 + change.steps * (polls_per_step + 1)) as f64;
     let writes = median(&samples.iter().map(|s| s.writes as f64).collect::<Vec<_>>());
     let reads = median(
         &samples
@@ -229,7 +230,7 @@ fn record(report: &mut Report, change: &Change, samples: &[Sample], runs: usize)
         "≤ min × 1.2",
         Some(reads <= min_reads * 1.2),
         format!(
-            "median {gets:.0} service GETs + {polls:.0} operation polls; min = 1 GET + {} step(s) × {polls_per_step} polls; {throttled} answered 429, {others} other ARM requests in the windows",
+            "median {gets:.0} service GETs + {polls:.0} operation polls; min = 1 GET + {} step(s) × ({polls_per_step} polls + 1 GET); {throttled} answered 429, {others} other ARM requests in the windows",
             change.steps
         ),
     );

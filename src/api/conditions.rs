@@ -51,6 +51,9 @@ pub enum Reason {
     Blocked,
     /// The change is destructive and `spec.changePolicy` does not allow it.
     NotConsented,
+    /// The subnet of a VNet-injected region has too few addresses for the units asked for;
+    /// the message names the prefix, the most units it holds and the prefix that would fit.
+    SubnetTooSmall,
     /// The plan needs a person's approval (`spec.changePolicy.requireApproval`): set the
     /// annotation `capacity.apim.dev/approve` to `status.approval.planHash`.
     AwaitingApproval,
@@ -96,6 +99,7 @@ impl Reason {
             Reason::Retrying => "Retrying",
             Reason::Blocked => "Blocked",
             Reason::NotConsented => "NotConsented",
+            Reason::SubnetTooSmall => "SubnetTooSmall",
             Reason::AwaitingApproval => "AwaitingApproval",
             Reason::InvalidSpec => "InvalidSpec",
             Reason::AzureError => "AzureError",

@@ -23,5 +23,5 @@ pub use spec::{
 };
 pub use status::{
     Action, ApimCapacityStatus, LastOperation, LiveRegionStatus, LiveStatus, OperationResult,
-    OperationStatus, PlannedChange, PollStyle,
+    OperationStatus, PendingChange, PlannedChange, PollStyle,
 };

@@ -50,6 +50,11 @@ pub struct ApimCapacityStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<OperationStatus>,
 
+    /// A change about to be sent to Azure, recorded before the PATCH so that a restart in
+    /// between finds it (and adopts the operation Azure runs for it) instead of losing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingChange>,
+
     /// The last Azure operation that finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operation: Option<LastOperation>,
@@ -78,6 +83,7 @@ impl Default for ApimCapacityStatus {
             live: None,
             plan: Vec::new(),
             operation: None,
+            pending: None,
             last_operation: None,
             schedule: None,
             cost: None,
@@ -198,6 +204,32 @@ pub struct OperationStatus {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+/// A change recorded right before its PATCH is sent.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingChange {
+    /// The `x-ms-client-request-id` the PATCH is sent with (Azure's logs name it).
+    #[schemars(length(max = 64))]
+    pub client_request_id: String,
+    /// Which step of the plan (1-based).
+    pub step: u32,
+    /// How many steps the plan has.
+    pub total_steps: u32,
+    /// What the change does, for people.
+    pub description: String,
+    /// The dominant change of the step.
+    pub action: Action,
+    /// When the PATCH was about to be sent.
+    pub requested_at: Time,
+    /// The tier the step moves the service to.
+    pub target_sku: Sku,
+    /// The units per region the step moves the service to.
+    pub target_units: String,
+    /// The metadata.generation the step is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
 }
 
 /// How an operation ended.

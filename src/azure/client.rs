@@ -13,7 +13,7 @@ use url::Url;
 use super::ApimApi;
 use super::config::ArmConfig;
 use super::error::{AzureError, Call, RequestIds};
-use super::lro::{self, OperationHandle, PatchOutcome, PollOutcome, PollReading};
+use super::lro::{self, OperationHandle, PatchOutcome, PollOutcome, PollReading, PollStyle};
 use super::model::{ServiceRef, ServiceResource};
 use super::patch::{CapacityPatch, build_patch_body};
 use super::ratelimit::{Access, RateLimiter};
@@ -56,6 +56,9 @@ pub struct ArmClient {
     shared: Arc<Shared>,
     /// `None` until a credential is given ([`ArmClient::with_credential`]).
     token: Option<Arc<TokenCache>>,
+    /// The `x-ms-client-request-id` of this client's writes, when the caller chose it (so it
+    /// can be recorded before the write); a new one per request otherwise.
+    write_request_id: Option<Arc<str>>,
 }
 
 impl ArmClient {
@@ -91,7 +94,17 @@ impl ArmClient {
                 observer: None,
             }),
             token: None,
+            write_request_id: None,
         })
+    }
+
+    /// The same client, its writes (every attempt of them) sent with this
+    /// `x-ms-client-request-id`.
+    pub fn with_write_request_id(&self, id: &str) -> Self {
+        Self {
+            write_request_id: Some(Arc::from(id)),
+            ..self.clone()
+        }
     }
 
     /// The same client (HTTP connections, rate limits) with another credential and its own
@@ -103,6 +116,7 @@ impl ArmClient {
                 credential.into(),
                 self.shared.config.token_scope.clone(),
             ))),
+            write_request_id: None,
         }
     }
 
@@ -167,7 +181,10 @@ impl ArmClient {
             self.shared.limiter.acquire(subscription, access).await;
             let token = tokens.token(refresh).await?;
             refresh = false;
-            let client_request_id = uuid::Uuid::new_v4().to_string();
+            let client_request_id = match (&self.write_request_id, access) {
+                (Some(id), Access::Write) => id.to_string(),
+                _ => uuid::Uuid::new_v4().to_string(),
+            };
             let mut request = self
                 .shared
                 .http
@@ -343,6 +360,11 @@ impl ApimApi for ArmClient {
     }
 
     async fn poll_operation(&self, op: &OperationHandle) -> Result<PollOutcome, AzureError> {
+        if op.style == PollStyle::Service {
+            return Err(AzureError::InvalidOperationUrl(
+                "an operation followed by reading the service has no URL to poll".into(),
+            ));
+        }
         let url = lro::validate_operation_url(&op.url, &self.shared.config.base_url)?;
         let subscription = lro::subscription_of(&url).unwrap_or_default();
         let answer = self

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential};
@@ -326,7 +326,11 @@ type CachedSecretCredential = (Option<String>, ArmCredential);
 /// nothing changes.
 pub struct CredentialFactory {
     options: CredentialOptions,
-    own: Option<ArmCredential>,
+    source: CredentialSource,
+    /// The operator's own credential, built the first time a resource uses it (`None`
+    /// inside: there is none). Nothing is built for operators whose resources all name a
+    /// Secret, so their logs show no identity they do not use.
+    own: OnceLock<Option<ArmCredential>>,
     by_secret: Mutex<HashMap<(String, String), CachedSecretCredential>>,
 }
 
@@ -334,29 +338,44 @@ impl fmt::Debug for CredentialFactory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CredentialFactory")
             .field("options", &self.options)
-            .field("own", &self.own.is_some())
+            .field("source", &self.source)
+            .field("own_built", &self.own.get().is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl CredentialFactory {
-    /// Builds the operator's own credential now, so a misconfiguration shows at start-up.
-    pub fn new(source: &CredentialSource, options: CredentialOptions) -> Result<Self, AzureError> {
-        Ok(Self {
-            own: build_credential(source, &options)?,
+    /// A factory for this source of the operator's own identity; nothing is built yet.
+    pub fn new(source: &CredentialSource, options: CredentialOptions) -> Self {
+        Self {
             options,
+            source: source.clone(),
+            own: OnceLock::new(),
             by_secret: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     /// The operator's own identity (workload identity, managed identity or a client
-    /// secret from the environment).
+    /// secret from the environment), built on first use; a failure to build it is not
+    /// kept, so the next use tries again.
     pub fn own(&self) -> Result<ArmCredential, AzureError> {
-        self.own.clone().ok_or_else(|| {
+        let own = match self.own.get() {
+            Some(own) => own.clone(),
+            None => {
+                let built = build_credential(&self.source, &self.options)?;
+                self.own.get_or_init(|| built).clone()
+            }
+        };
+        own.ok_or_else(|| {
             AzureError::Config(
                 "the operator has no Azure identity of its own; name a credentials Secret".into(),
             )
         })
+    }
+
+    /// Whether the operator's own identity was built (a resource used it).
+    pub fn own_built(&self) -> bool {
+        self.own.get().is_some()
     }
 
     /// The credential for a resource in `namespace`: the client secret in the Secret it

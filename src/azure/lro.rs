@@ -152,7 +152,7 @@ pub(crate) fn read_poll_answer(style: PollStyle, status: u16, body: &[u8]) -> Po
         if body.iter().all(u8::is_ascii_whitespace) {
             return match style {
                 PollStyle::Location => PollReading::Ended(PollOutcome::Succeeded(None)),
-                PollStyle::AzureAsyncOperation => {
+                PollStyle::AzureAsyncOperation | PollStyle::Service => {
                     PollReading::Malformed("the operation status is empty".into())
                 }
             };

@@ -85,7 +85,7 @@ pub fn connect(
             authority_host: Some(settings.authority_host()),
             http_client: Some(arm.http_client().clone()),
         },
-    )?;
+    );
     Ok((arm, credentials))
 }
 

@@ -1,10 +1,10 @@
 //! The one write a reconcile may make (I/O): the PATCH that starts a step, behind the
 //! leader's fence.
 
+use super::azure_log::log_failure;
 use super::context::Context;
 use super::decide::Start;
 use super::fence::NotLeader;
-use super::gather::log_failure;
 use crate::azure::{ApimApi, ArmClient, AzureError, CapacityPatch, PatchOutcome};
 
 /// Sends the PATCH of `start` and returns Azure's answer; nothing is sent when this process

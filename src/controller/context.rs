@@ -62,11 +62,17 @@ pub struct Context {
     pub prices: Option<crate::cost::PriceService>,
     /// Where learned durations are kept across restarts, if anywhere.
     pub durations_store: Option<super::durations_store::DurationsStore>,
+    /// What the preflight reads remember (`/skus` for a day, subnets for an hour).
+    pub reads: super::read_cache::ReadCache,
     /// Consecutive passing failures per object.
     failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
     /// The last status written per object and the resourceVersion it produced, so a
     /// reconcile that runs before the watch delivers that write still builds on it.
     written: Mutex<HashMap<ObjectRef<ApimCapacity>, (u64, ApimCapacityStatus)>>,
+    /// A status that could not be written (the apiserver refused or was unreachable) and is
+    /// newer than the stored one: it may carry an operation Azure runs. The next reconcile
+    /// builds on it and writes it again.
+    unwritten: Mutex<HashMap<ObjectRef<ApimCapacity>, ApimCapacityStatus>>,
 }
 
 impl Context {
@@ -96,8 +102,10 @@ impl Context {
             durations: Mutex::new(DurationEstimates::default()),
             prices: None,
             durations_store: None,
+            reads: Default::default(),
             failures: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),
+            unwritten: Mutex::new(HashMap::new()),
         }
     }
 
@@ -147,8 +155,8 @@ impl Context {
             .remove(object);
     }
 
-    /// The status to build on: the one in `obj`, unless this process wrote a newer one
-    /// that the watch has not delivered yet.
+    /// The status to build on: one this process could not write yet, else the one in `obj`
+    /// unless this process wrote a newer one that the watch has not delivered yet.
     pub fn freshest_status(
         &self,
         object: &ObjectRef<ApimCapacity>,
@@ -159,11 +167,26 @@ impl Context {
             .resource_version
             .as_deref()
             .and_then(|v| v.parse().ok());
+        if let Some(status) = self.unwritten_status(object) {
+            return status;
+        }
         let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
         match (written.get(object), seen) {
             (Some((version, status)), Some(seen)) if *version > seen => status.clone(),
             _ => obj.status.clone().unwrap_or_default(),
         }
+    }
+
+    /// A status this process could not write yet.
+    pub fn unwritten_status(&self, object: &ObjectRef<ApimCapacity>) -> Option<ApimCapacityStatus> {
+        let unwritten = self.unwritten.lock().unwrap_or_else(|e| e.into_inner());
+        unwritten.get(object).cloned()
+    }
+
+    /// Keeps a status the apiserver did not take, to build on and write again.
+    pub fn keep_unwritten(&self, object: &ObjectRef<ApimCapacity>, status: &ApimCapacityStatus) {
+        let mut unwritten = self.unwritten.lock().unwrap_or_else(|e| e.into_inner());
+        unwritten.insert(object.clone(), status.clone());
     }
 
     /// Records a status this process wrote.
@@ -173,6 +196,10 @@ impl Context {
         version: Option<u64>,
         status: &ApimCapacityStatus,
     ) {
+        self.unwritten
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(object);
         let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
         match version {
             Some(version) => {

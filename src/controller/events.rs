@@ -47,6 +47,9 @@ pub enum EventReason {
     /// The plan was approved (the `capacity.apim.dev/approve` annotation names its hash);
     /// the note names who set the annotation, when known.
     Approved,
+    /// The subnet of a VNet-injected region could not be read (often a missing
+    /// `Microsoft.Network/virtualNetworks/subnets/read`): a change goes ahead unchecked.
+    SubnetUnreadable,
     /// The resource stalled; the condition's reason says why.
     Stalled(Reason),
 }
@@ -62,6 +65,7 @@ impl EventReason {
             EventReason::Ready => "Ready",
             EventReason::ApprovalNeeded => "ApprovalNeeded",
             EventReason::Approved => "Approved",
+            EventReason::SubnetUnreadable => "SubnetUnreadable",
             EventReason::Stalled(reason) => reason.as_str(),
         }
     }

@@ -1,13 +1,15 @@
 //! The reads the decision asks for (I/O): the resource's credential, one poll of the
 //! recorded operation, one GET of the service, the unit prices (the day cache of the Retail
-//! Prices API). Each fills one fact; nothing is decided here.
+//! Prices API), and the preflight reads (`/skus`, subnets; see [`super::reads`]). Each fills
+//! one fact; nothing is decided here.
 
 use kube::ResourceExt;
 
+use super::azure_log::{log_failure, no_client};
 use super::context::Context;
 use super::decide::{Facts, Need};
 use crate::api::ApimCapacity;
-use crate::azure::{ApimApi, ArmClient, AzureError};
+use crate::azure::{ApimApi, ArmClient};
 
 /// Gathers one fact. The Azure client made with the resource's credential is kept in
 /// `azure` for the reads and the write that follow.
@@ -64,25 +66,14 @@ pub async fn gather(
             };
             facts.prices = Some(quotes);
         }
+        Need::Skus(service) => {
+            facts.skus = Some(super::reads::skus(ctx, azure.as_ref(), &service).await);
+        }
+        Need::Subnets(wanted, again) => {
+            let service = obj.spec.service.service_ref();
+            let api = azure.as_ref();
+            let reads = super::reads::subnets(ctx, api, &service, wanted, again).await;
+            facts.subnets = Some(reads);
+        }
     }
-}
-
-/// The Azure client asked for before the credential was gathered: a bug in the order of
-/// the gates, reported instead of panicking.
-fn no_client() -> AzureError {
-    AzureError::Config("no Azure credential was gathered before an Azure call".into())
-}
-
-/// Logs a failed Azure call with the ids Azure support asks for.
-pub fn log_failure(what: &str, error: &AzureError) {
-    let ids = error.request_ids();
-    let id = |f: fn(&crate::azure::RequestIds) -> Option<&str>| ids.and_then(f).unwrap_or("");
-    tracing::warn!(
-        error = %error,
-        kind = ?error.kind(),
-        client_request_id = id(|i| Some(i.client_request_id.as_str())),
-        request_id = id(|i| i.request_id.as_deref()),
-        correlation_request_id = id(|i| i.correlation_request_id.as_deref()),
-        "{what} failed"
-    );
 }

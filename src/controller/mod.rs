@@ -3,10 +3,11 @@
 //! A reconcile is a pipeline ([`reconcile`]): [`gather`] reads what [`decide`] asks for,
 //! `decide` (pure) takes every decision, [`act`] sends the one PATCH it may start, and
 //! [`crate::status`] (pure) computes the next status, which [`reconcile`] writes only when
-//! it changed, with the Events of the transition ([`events`]). [`run`] wires the watch,
+//! it changed, with the Events of the transition ([`events`]). [`run`] wires the watch ([`watch`]),
 //! leader election ([`leader`]) and the HTTP endpoints.
 
 pub mod act;
+pub mod azure_log;
 pub mod clients;
 pub mod context;
 pub mod decide;
@@ -20,7 +21,12 @@ pub mod heartbeat;
 pub mod leader;
 pub mod outcomes;
 pub mod ownership;
+pub mod read_cache;
+pub mod read_facts;
+pub mod reads;
 pub mod reconcile;
 pub mod run;
+pub mod watch;
 
-pub use run::{LeaseSettings, RECONCILE_REQUESTED_AT, RunConfig, RunError, run};
+pub use run::{LeaseSettings, RunConfig, RunError, run};
+pub use watch::RECONCILE_REQUESTED_AT;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::api::Reason;
 use crate::azure::{AzureError, ErrorKind, ErrorReason};
-use crate::plan::Blocked;
+use crate::plan::{BlockReason, Blocked};
 use crate::status::Outcome;
 
 /// When to look at a resource again.
@@ -57,6 +57,8 @@ pub fn from_azure_error(error: &AzureError, busy_poll: Duration) -> (Outcome, Re
 pub fn from_blocked(blocked: &Blocked) -> Outcome {
     let reason = if blocked.reason.is_consent() {
         Reason::NotConsented
+    } else if blocked.reason == BlockReason::SubnetTooSmall {
+        Reason::SubnetTooSmall
     } else {
         Reason::Blocked
     };
@@ -69,7 +71,6 @@ pub fn from_blocked(blocked: &Blocked) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::BlockReason;
 
     #[test]
     fn consent_blocks_read_as_not_consented() {

@@ -16,11 +16,12 @@ use tracing::Instrument;
 
 use super::act::start_step;
 use super::context::{Context, FIELD_MANAGER, jitter};
-use super::decide::{Decision, Facts, Input, Verdict, after_start, decide};
+use super::decide::{Decision, Facts, Input, Verdict, after_start, decide, intent};
 use super::events::{self, EventType};
 use super::gather::gather;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
+use crate::metrics::ResourceView;
 use crate::status::{Outcome, next_status};
 
 /// More gathers than there are kinds of facts means the decision loops: a bug, reported as
@@ -50,27 +51,36 @@ pub async fn reconcile(obj: Arc<ApimCapacity>, ctx: Arc<Context>) -> Result<Acti
         let started = Instant::now();
         let now = Timestamp::now();
         let object = ObjectRef::from_obj(obj.as_ref());
-        let previous = ctx.freshest_status(&object, &obj);
-        let Some(verdict) = decide_and_act(&obj, &ctx, &previous, now).await else {
+        let stored = ctx.freshest_status(&object, &obj);
+        let Some(acted) = decide_and_act(&obj, &object, &ctx, &stored, now).await? else {
             // The process is stepping down: no Azure write was made and no status is
             // written; the next leader reconciles from the stored status.
             tracing::info!("not the leader (any more): no Azure write and no status write");
             return Ok(Action::requeue(ctx.settings.busy_poll_interval()));
         };
-        report(&ctx, &obj, &object, &previous, verdict, now, started).await
+        let previous = acted.intent.unwrap_or(stored);
+        report(&ctx, &obj, &object, &previous, acted.verdict, now, started).await
     }
     .instrument(span)
     .await
+}
+
+/// What a reconcile decided, and the status it wrote before a PATCH.
+struct Acted {
+    verdict: Verdict,
+    /// The status written before the PATCH (it names the change in `status.pending`).
+    intent: Option<ApimCapacityStatus>,
 }
 
 /// Gather → decide → act: feeds [`decide`] the facts it asks for until it starts a step or
 /// concludes; `None` when the fence refused the write (this process no longer leads).
 async fn decide_and_act(
     obj: &ApimCapacity,
+    object: &ObjectRef<ApimCapacity>,
     ctx: &Context,
     previous: &ApimCapacityStatus,
     now: Timestamp,
-) -> Option<Verdict> {
+) -> Result<Option<Acted>, Error> {
     let others = ctx.store.state();
     let durations = ctx.durations();
     let input = Input {
@@ -88,20 +98,45 @@ async fn decide_and_act(
         match decide(&input, &facts) {
             Decision::Gather(need) => gather(need, obj, ctx, &mut facts, &mut azure).await,
             Decision::Start(start) => {
-                let answer = start_step(&start, azure.as_ref(), ctx).await.ok()?;
-                return Some(after_start(*start, answer, &ctx.settings, &durations, now));
+                if ctx.fence.check().is_err() {
+                    return Ok(None);
+                }
+                // The change is recorded before it is sent; when that write fails nothing
+                // is sent (the error retries the reconcile with backoff).
+                let id = uuid::Uuid::new_v4().to_string();
+                let recorded = intent(previous, &start, &id, now);
+                let version = write_status(ctx, obj, &recorded).await?;
+                ctx.remember_status(object, version, &recorded);
+                let api = azure.as_ref().map(|a| a.with_write_request_id(&id));
+                let Ok(answer) = start_step(&start, api.as_ref(), ctx).await else {
+                    return Ok(None);
+                };
+                let verdict = after_start(*start, answer, &ctx.settings, &durations, now);
+                return Ok(Some(Acted {
+                    verdict,
+                    intent: Some(recorded),
+                }));
             }
-            Decision::Conclude(verdict) => return Some(*verdict),
+            Decision::Conclude(verdict) => {
+                return Ok(Some(Acted {
+                    verdict: *verdict,
+                    intent: None,
+                }));
+            }
         }
     }
     tracing::error!("the reconcile kept asking for facts it had; giving up this round");
-    Some(Verdict {
+    let verdict = Verdict {
         outcome: Outcome::Retrying {
             message: "internal error: the reconcile did not reach a decision".into(),
         },
         requeue: Requeue::Backoff,
         findings: Default::default(),
-    })
+    };
+    Ok(Some(Acted {
+        verdict,
+        intent: None,
+    }))
 }
 
 /// The verdict made visible: status (written only when it changed), Events, metrics, and
@@ -138,9 +173,17 @@ async fn report(
         &outcome,
         now,
     );
-    if next != *previous {
-        let version = write_status(ctx, obj, &next).await?;
-        ctx.remember_status(object, version, &next);
+    // A status that could not be written is kept (it may carry the operation Azure now
+    // runs) and written again by the next reconcile; this round's Events still go out.
+    let mut unwritten = None;
+    if next != *previous || ctx.unwritten_status(object).is_some() {
+        match write_status(ctx, obj, &next).await {
+            Ok(version) => ctx.remember_status(object, version, &next),
+            Err(e) => {
+                ctx.keep_unwritten(object, &next);
+                unwritten = Some(e);
+            }
+        }
     }
     let mut notes = events::transitions(previous, &next);
     notes.extend(findings.events);
@@ -170,7 +213,12 @@ async fn report(
         next.operation.is_some(),
         object,
     );
-    Ok(action)
+    ctx.metrics
+        .show_resource(object, &ResourceView::of(&next, &ctx.durations()));
+    match unwritten {
+        Some(e) => Err(e),
+        None => Ok(action),
+    }
 }
 
 /// Handles errors the reconcile could not report in status: retry with backoff.

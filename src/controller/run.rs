@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use kube::runtime::{Controller, WatchStreamExt, predicates, reflector, watcher};
-use kube::{Api, Client};
+use kube::Client;
+use kube::runtime::{Controller, reflector};
 use tokio::sync::watch;
 
 use super::context::{Context, Settings};
@@ -16,8 +16,8 @@ use super::durations_store::DurationsStore;
 use super::election::{self, Leader};
 use super::fence::Fence;
 use super::leader::{InvalidLeaseConfig, LeaseConfig};
+use super::watch::watch_resources;
 use super::{clients, heartbeat, reconcile};
-use crate::api::ApimCapacity;
 use crate::azure::{AzureError, AzureSettings, CredentialSource};
 use crate::domain::UnitLimits;
 use crate::http::Health;
@@ -172,10 +172,12 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     .with_fence(fence)
     .with_prices(prices)
     .with_durations(learned, store);
-    let stream = watch_resources(watch_client, writer, health.clone());
+    let stream = watch_resources(watch_client, writer, health.clone(), metrics.clone());
     let beat = health
         .liveness
         .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
+    let store = reader.clone();
+    let gauges = metrics.clone();
     let controller = Controller::for_stream(stream, reader)
         .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
         .reconcile_on(heartbeat::ticks())
@@ -184,6 +186,8 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         .for_each(|result| {
             if heartbeat::is_tick(&result) {
                 beat.beat();
+                // Deleted objects are not reconciled again: drop their per-object series.
+                gauges.forget_missing(|object| store.get(object).is_some());
             } else if let Err(e) = result {
                 tracing::debug!(error = %e, "reconcile loop");
             }
@@ -271,49 +275,6 @@ async fn stopping(mut stop: watch::Receiver<bool>) {
         std::future::pending::<()>().await;
     }
     tracing::info!("stopping: finishing running reconciles");
-}
-
-/// The watch of every ApimCapacity, feeding the store and the controller: a reconcile on a
-/// new generation or a reconcile request, never on the operator's own status writes.
-fn watch_resources(
-    client: Client,
-    writer: reflector::store::Writer<ApimCapacity>,
-    health: Health,
-) -> impl futures::Stream<Item = Result<ApimCapacity, watcher::Error>> {
-    let api: Api<ApimCapacity> = Api::all(client);
-    reflector(writer, watcher(api, watcher::Config::default()))
-        .inspect(move |event| match event {
-            Ok(watcher::Event::InitDone) => {
-                health.set_problem(None);
-                health.set_ready(true);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot watch ApimCapacity resources: check the CRD is installed and the operator's RBAC (apimcapacities get, list, watch)");
-                health.set_problem(Some(format!("cannot watch ApimCapacity resources: {e}")));
-            }
-            Ok(_) => {}
-        })
-        .applied_objects()
-        .predicate_filter(spec_or_requested_reconcile, Default::default())
-}
-
-/// The annotation that asks for a reconcile now (any new value), like Flux's
-/// `reconcile.fluxcd.io/requestedAt`, which is honoured too.
-pub const RECONCILE_REQUESTED_AT: &str = "capacity.apim.dev/reconcile-requested-at";
-
-/// Reconcile on a new generation (a spec change), a new reconcile request or a new approval
-/// (`capacity.apim.dev/approve`); status and other metadata changes (including this
-/// operator's own status writes) do not cost an Azure read.
-fn spec_or_requested_reconcile(obj: &ApimCapacity) -> Option<u64> {
-    use std::hash::{Hash, Hasher};
-    let annotations = obj.metadata.annotations.as_ref();
-    let requested = |key: &str| annotations.and_then(|a| a.get(key)).cloned();
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    predicates::generation(obj).hash(&mut hasher);
-    requested(RECONCILE_REQUESTED_AT).hash(&mut hasher);
-    requested("reconcile.fluxcd.io/requestedAt").hash(&mut hasher);
-    requested(crate::api::APPROVE_ANNOTATION).hash(&mut hasher);
-    Some(hasher.finish())
 }
 
 async fn finish_http(

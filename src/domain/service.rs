@@ -82,4 +82,7 @@ pub enum PollStyle {
     /// The `Location` result URL: 202 while running, then 200 (with the resource or
     /// empty) or 204.
     Location,
+    /// No URL: the operation is followed by reading the service until it is no longer busy
+    /// (an operation adopted after a restart, whose URL was never recorded).
+    Service,
 }

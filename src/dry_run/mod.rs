@@ -1,7 +1,10 @@
 //! `apimcap plan -f FILE`: what the operator would do for each ApimCapacity of a manifest,
 //! against the live (or simulated) service, without changing anything: the steps with their
 //! expected durations (p50 and p90), the finish time, the monthly cost before and after, the
-//! approval the change needs and warnings. `-o json|yaml` prints the versioned
+//! approval the change needs and warnings. Like the operator, it takes the unit limits Azure
+//! reports for the service (`GET .../skus`) over the built-in table, and `--unit-limits` over
+//! both, and checks the room in the subnets of VNet-injected regions; each step that takes
+//! the service down or gives it new IP addresses says so. `-o json|yaml` prints the versioned
 //! [`crate::cost::report::PlanReport`] (one per manifest document; a
 //! [`PLAN_LIST_KIND`] document holds several); `-o table` is for people ([`table`]).
 
@@ -9,6 +12,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use jiff::Timestamp;
@@ -16,12 +20,12 @@ use kube::ResourceExt;
 use serde::Serialize;
 
 use crate::api::{APPROVE_ANNOTATION, ApimCapacity};
-use crate::azure::{ApimApi, AzureError, AzureSettings, CredentialSource};
+use crate::azure::{ApimApi, AzureError, AzureSettings, CredentialSource, ServiceResource};
 use crate::cost::report::{PLAN_REPORT_API_VERSION, PlanReport};
 use crate::cost::report_build::{ReportInput, build};
 use crate::cost::{self, GateInput, HttpPageSource, PriceService, PriceSettings};
-use crate::domain::{LiveService, UnitLimits};
-use crate::plan::{self, DurationEstimates};
+use crate::domain::{LiveService, UnitLimits, VnetType};
+use crate::plan::{self, DurationEstimates, SubnetFacts};
 
 pub use table::render;
 
@@ -98,6 +102,8 @@ pub struct Planned {
     pub name: String,
     pub live: LiveService,
     pub report: PlanReport,
+    /// What could not be checked (limits or subnets Azure did not give), for people.
+    pub notes: String,
 }
 
 /// Several reports in one document.
@@ -152,34 +158,81 @@ pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
     let now = Timestamp::now();
     let mut planned = Vec::with_capacity(resources.len());
     for resource in &resources {
-        let live = client
-            .get_service(&resource.spec.service.service_ref())
-            .await?
-            .live;
-        let report = report_for(resource, &live, &prices, &limits, now).await;
+        let service = resource.spec.service.service_ref();
+        let current = client.get_service(&service).await?;
+        let mut notes = String::new();
+        // Azure's own limits when it reports them; the built-in table stands in otherwise.
+        let limits = match client.get_skus(&service).await {
+            Ok(reported) => limits.clone().with_azure(&reported),
+            Err(e) => {
+                let _ = writeln!(
+                    notes,
+                    "Note: Azure's unit limits for the service could not be read ({e}); the built-in table applies."
+                );
+                limits.clone()
+            }
+        };
+        let durations = DurationEstimates::default();
+        let mut policy = resource.spec.planner_policy(limits, durations.clone());
+        subnets(&client, &current, &mut policy, &mut notes).await;
+        let live = current.live;
+        let report = report_for(resource, &live, &policy, &durations, &prices, now).await;
         let name = match resource.namespace() {
             Some(ns) => format!("{ns}/{}", resource.name_any()),
             None => resource.name_any(),
         };
-        planned.push(Planned { name, live, report });
+        planned.push(Planned {
+            name,
+            live,
+            report,
+            notes,
+        });
     }
     print(&planned, options.output)
 }
 
-/// The report of one resource against its live service. The durations are the documented
-/// defaults (learned ones live in the operator's ConfigMap, not here).
+/// The prefixes of the subnets the service's regions are injected into, for the planner's
+/// headroom check; a subnet that cannot be read is a note, not a stop.
+async fn subnets(
+    client: &impl ApimApi,
+    current: &ServiceResource,
+    policy: &mut plan::Policy,
+    notes: &mut String,
+) {
+    let vnet = current.virtual_network_type();
+    if vnet == VnetType::None {
+        return;
+    }
+    for (location, id) in current.subnet_ids() {
+        match client.get_subnet(&id).await {
+            Ok(prefix) => {
+                policy
+                    .subnets
+                    .insert(location, SubnetFacts { prefix, vnet });
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    notes,
+                    "Note: subnet {id} of {location} could not be read ({e}); its room for the units is not checked."
+                );
+            }
+        }
+    }
+}
+
+/// The report of one resource against its live service under `policy`. The durations are
+/// the documented defaults (learned ones live in the operator's ConfigMap, not here).
 async fn report_for(
     resource: &ApimCapacity,
     live: &LiveService,
+    policy: &plan::Policy,
+    durations: &DurationEstimates,
     prices: &PriceService,
-    limits: &UnitLimits,
     now: Timestamp,
 ) -> PlanReport {
     let spec = &resource.spec;
-    let durations = DurationEstimates::default();
     let desired = spec.desired();
-    let policy = spec.planner_policy(limits.clone(), durations.clone());
-    let plan = plan::plan(&desired, live, &policy, now);
+    let plan = plan::plan(&desired, live, policy, now);
     let quotes = prices.quotes(&cost::wanted(live, &desired), now).await;
     let change = cost::cost_of_change(live, &desired, &quotes).ok();
     let gate = cost::gate(&GateInput {
@@ -199,7 +252,7 @@ async fn report_for(
         live: Some(live),
         desired: &desired,
         plan: &plan,
-        durations: &durations,
+        durations,
         cost: change.as_ref(),
         prices: Some(&quotes),
         gate: &gate,
@@ -225,7 +278,7 @@ pub fn print(planned: &[Planned], format: OutputFormat) -> Result<String, PlanEr
                 } else {
                     String::new()
                 };
-                header + &render(&p.live, &p.report)
+                header + &p.notes + &render(&p.live, &p.report)
             })
             .collect::<Vec<_>>()
             .join("\n")),

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
-use crate::cost::report::{Outcome, PlanReport};
+use crate::cost::report::{Outcome, PlanReport, WarningKind};
 use crate::domain::LiveService;
 
 fn minutes(seconds: u64) -> u64 {
@@ -83,13 +83,31 @@ fn steps(out: &mut String, report: &PlanReport) {
     for step in &report.steps {
         let _ = writeln!(
             out,
-            "  {}. {} [p50 {} min, p90 {} min]",
+            "  {}. {}{} [p50 {} min, p90 {} min]",
             step.number,
             step.description,
+            marks(report, step.number),
             minutes(step.expected_duration.p50_seconds),
             minutes(step.expected_duration.p90_seconds)
         );
     }
     let changes: usize = report.steps.iter().map(|s| s.changes.len()).sum();
     let _ = writeln!(out, "{changes} change(s) in all.");
+}
+
+/// What a step costs beyond its time, as a suffix of its line.
+fn marks(report: &PlanReport, number: u32) -> String {
+    let mut out = String::new();
+    for warning in report.warnings.iter().filter(|w| w.step == Some(number)) {
+        match warning.kind {
+            WarningKind::Downtime => {
+                out.push_str(" [DOWNTIME: Azure serves no requests while this step runs]")
+            }
+            WarningKind::IpAddressChange => out.push_str(
+                " [NEW IP ADDRESSES: Azure gives the service new public and private IPs]",
+            ),
+            _ => {}
+        }
+    }
+    out
 }

@@ -53,7 +53,11 @@ async fn get_reads_a_multi_region_service_with_request_ids() {
 
 #[tokio::test]
 async fn location_style_operation_202_then_200_with_the_resource() {
-    let sim = start(sim_config()).await;
+    let sim = start(apimcap_sim::SimConfig {
+        async_header: AsyncHeader::None,
+        ..sim_config()
+    })
+    .await;
     let client = client(&sim);
     let handle = scale_payments(&client, 2).await;
     assert_eq!(handle.style, PollStyle::Location);
@@ -80,6 +84,29 @@ async fn location_style_operation_202_then_200_with_the_resource() {
         json!({"sku": {"name": "Standard", "capacity": 2}})
     );
     assert_eq!(patch["hasCustomProperties"], false);
+}
+
+#[tokio::test]
+async fn both_headers_by_default_poll_the_status_url_under_the_service() {
+    let sim = start(sim_config()).await;
+    let client = client(&sim);
+    let handle = scale_payments(&client, 3).await;
+    assert_eq!(handle.style, PollStyle::AzureAsyncOperation);
+    assert!(
+        handle
+            .url
+            .contains("/service/payments-apim/tenant/operationResults/"),
+        "{}",
+        handle.url
+    );
+    assert_eq!(
+        poll_to_end(&client, &handle).await.0,
+        PollOutcome::Succeeded(None)
+    );
+    assert_eq!(
+        client.get_service(&payments()).await.unwrap().live.regions[0].units,
+        3
+    );
 }
 
 #[tokio::test]
@@ -141,7 +168,11 @@ async fn a_handle_resumes_after_a_restart() {
 
 #[tokio::test]
 async fn a_failed_operation_reports_azures_error_in_both_styles() {
-    for header in [AsyncHeader::None, AsyncHeader::Separate] {
+    for header in [
+        AsyncHeader::None,
+        AsyncHeader::Separate,
+        AsyncHeader::Service,
+    ] {
         let sim = start(apimcap_sim::SimConfig {
             async_header: header,
             ..sim_config()

@@ -249,3 +249,43 @@ async fn azure_refusals_reach_the_user_verbatim() {
         .expect_err("old api-version");
     assert_eq!(error.azure_code(), Some("InvalidApiVersionParameter"));
 }
+
+#[tokio::test]
+async fn a_write_carries_the_client_request_id_recorded_before_it_every_attempt() {
+    let sim = start(sim_config()).await;
+    let client = client(&sim);
+    let current = client.get_service(&payments()).await.expect("GET");
+    clear_requests(&sim).await;
+    admin_post(
+        &sim,
+        "/faults",
+        json!({"kind": "throttle", "count": 1, "retryAfterSeconds": 1}),
+    )
+    .await;
+    let recorded = "0b7d6c1e-2a4f-4f7e-9a51-3c2d1e0f9a88";
+    let writer = client.with_write_request_id(recorded);
+    writer
+        .patch_capacity(&payments(), &current, &units((Sku::Standard, 2)))
+        .await
+        .expect("PATCH after one 429");
+    writer.get_service(&payments()).await.expect("GET");
+    let log = requests(&sim).await;
+    let arm = of_kind(&log, "arm");
+    let sent: Vec<(&str, &str)> = arm
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap_or_default(),
+                e["clientRequestId"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        &sent[..2],
+        &[("PATCH", recorded), ("PATCH", recorded)],
+        "{sent:?}"
+    );
+    let (method, read_id) = sent[2];
+    assert_eq!(method, "GET");
+    assert_ne!(read_id, recorded, "reads get their own ids");
+}

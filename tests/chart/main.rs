@@ -6,5 +6,7 @@ mod support;
 
 mod argocd_health;
 mod chart;
+mod chart_monitoring;
 mod chart_rbac;
 mod chart_safety;
+mod docs;

@@ -111,6 +111,50 @@ fn stable_tier_limits_are_enforced_at_admission() {
     }
 }
 
+/// Pinned zones where the spec alone decides: Premium only, zones named 1 to 3 once each,
+/// units a multiple of the zone count; a valid list is accepted.
+#[test]
+fn zone_rules_are_enforced_at_admission() {
+    let zoned = |sku: &str, units: i64, zones: &str| {
+        format!(
+            "  sku: {sku}\n  regions:\n    - location: westeurope\n      units: {units}\n      zones: {zones}\n"
+        )
+    };
+    for (case, body, message) in [
+        (
+            "multiple",
+            zoned("Premium", 3, "['1', '2']"),
+            "with pinned zones the units must divide evenly across them",
+        ),
+        (
+            "premium",
+            zoned("Standard", 2, "['1', '2']"),
+            "only the Premium tier pins regions to availability zones",
+        ),
+        (
+            "named",
+            zoned("Premium", 2, "['1', '4']"),
+            "availability zones are named '1', '2' and '3'",
+        ),
+        (
+            "once",
+            zoned("Premium", 2, "['1', '1']"),
+            "list each availability zone once",
+        ),
+    ] {
+        let yaml = manifest("zoned", &service("zoned-apim"), &body);
+        assert_rejected(&format!("zones-{case}"), &yaml, message);
+    }
+    let ns = access::namespace("zones-valid");
+    let yaml = manifest(
+        "zoned",
+        &service("zoned-apim"),
+        &zoned("Premium", 4, "['1', '2']"),
+    );
+    let out = ns.cp.apply(&ns, &yaml);
+    assert!(out.success, "a valid zone list is refused: {}", out.stderr);
+}
+
 #[test]
 fn two_regions_on_standard_are_rejected() {
     let yaml = manifest(

@@ -1,6 +1,8 @@
 //! The chart installed with `helm install` on the real test apiserver (no scheduler or
-//! kubelet, so the Deployment gets no pods): the objects exist, the apiserver's RBAC lets the
-//! operator's ServiceAccount do what it needs and no more, and an uninstall keeps the CRD.
+//! kubelet, so the Deployment gets no pods), as a user would: the objects exist, the
+//! apiserver's RBAC lets the operator's ServiceAccount do what it needs and no more, an
+//! upgrade with changed values changes the cluster, an uninstall keeps the CRD and every
+//! ApimCapacity, and a reinstall adopts them.
 //!
 //! The chart installs the CRD, which the other tests of this binary install with kubectl:
 //! the test holds the control plane alone, starts without the CRD, and leaves it installed.
@@ -39,6 +41,9 @@ impl Drop for Restore {
             &["uninstall", "apimcap", "--namespace", &self.ns],
             Some(&kubeconfig),
         );
+        let _ = self
+            .cp
+            .kubectl(&["-n", &self.ns, "delete", "apimcap", "--all", "--wait=false"]);
         if let Err(e) = self.cp.try_apply_crds() {
             if std::thread::panicking() {
                 eprintln!("{e}");
@@ -189,11 +194,18 @@ fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
     ));
     assert!(!can_i(cp, &sa, &["create", "events", "-n", "default"]));
 
+    // Teams create ApimCapacity objects while the release runs.
+    let uids = create_capacities(cp, &ns);
+
+    // An upgrade with changed values: one replica, another resync, the optional parts on.
+    upgrade_with_changed_values(cp, &kubeconfig, &ns, &policy);
+
     let out = helm(
         &["uninstall", "apimcap", "--namespace", &ns],
         Some(&kubeconfig),
     );
     assert!(out.ok, "helm uninstall failed:\n{}", out.stderr);
+    assert_eq!(capacity_uids(cp, &ns), uids, "every ApimCapacity stays");
     assert!(
         out.stdout.contains("kept due to the resource policy") || out.stderr.contains("kept"),
         "{}{}",
@@ -220,6 +232,18 @@ fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
     // Secret in any namespace.
     install(&["--set", "allowAllNamespaces=true"]);
     kubectl_ok(cp, &["get", "crd", CRD_NAME]);
+    let owner = kubectl_ok(
+        cp,
+        &[
+            "get",
+            "crd",
+            CRD_NAME,
+            "-o",
+            "jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-namespace}",
+        ],
+    );
+    assert_eq!(owner, ns, "the reinstalled release owns the kept CRD");
+    assert_eq!(capacity_uids(cp, &ns), uids, "the same objects, adopted");
     assert!(can_i(cp, &sa, &["get", "secrets", "-n", "kube-system"]));
     let out = helm(
         &["uninstall", "apimcap", "--namespace", &ns],
@@ -227,4 +251,90 @@ fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
     );
     assert!(out.ok, "second helm uninstall failed:\n{}", out.stderr);
     kubectl_ok(cp, &["get", "crd", CRD_NAME]);
+    assert_eq!(capacity_uids(cp, &ns), uids);
+}
+
+const CAPACITY: &str = "apiVersion: capacity.apim.dev/v1alpha1\nkind: ApimCapacity\nmetadata:\n  name: NAME\nspec:\n  service:\n    subscriptionId: 00000000-0000-0000-0000-000000000000\n    resourceGroup: rg-chart\n    name: NAME-apim\n  sku: Standard\n  regions:\n    - {location: westeurope, units: 2}\n";
+
+/// Creates two ApimCapacity objects in `ns`; returns their uids.
+fn create_capacities(cp: &support::ControlPlane, ns: &str) -> Vec<String> {
+    for name in ["payments", "orders"] {
+        let out = cp.apply(ns, &CAPACITY.replace("NAME", name));
+        assert!(out.success, "creating {name}: {}", out.stderr);
+    }
+    let uids = capacity_uids(cp, ns);
+    assert_eq!(uids.len(), 2);
+    uids
+}
+
+/// The uids of the ApimCapacity objects in `ns`, by name.
+fn capacity_uids(cp: &support::ControlPlane, ns: &str) -> Vec<String> {
+    let out = kubectl_ok(
+        cp,
+        &[
+            "-n",
+            ns,
+            "get",
+            "apimcap",
+            "--sort-by=.metadata.name",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.metadata.uid} {end}",
+        ],
+    );
+    out.split_whitespace().map(String::from).collect()
+}
+
+/// `helm upgrade` with other values than the install's, and the cluster follows them.
+fn upgrade_with_changed_values(
+    cp: &support::ControlPlane,
+    kubeconfig: &std::path::Path,
+    ns: &str,
+    policy: &str,
+) {
+    let out = helm(
+        &[
+            "upgrade",
+            "apimcap",
+            CHART,
+            "--namespace",
+            ns,
+            "--set-json",
+            policy,
+            "--set",
+            "replicaCount=1",
+            "--set",
+            "operator.resyncInterval=5m",
+            "--set",
+            "networkPolicy.enabled=true",
+            "--set",
+            "grafanaDashboard.enabled=true",
+        ],
+        Some(kubeconfig),
+    );
+    assert!(out.ok, "helm upgrade failed:\n{}", out.stderr);
+    let name = "apimcap-apim-capacity-operator";
+    let deployment = kubectl_ok(cp, &["-n", ns, "get", "deployment", name, "-o", "json"]);
+    let deployment: serde_json::Value = serde_json::from_str(&deployment).expect("JSON");
+    assert_eq!(deployment["spec"]["replicas"], 1);
+    assert_eq!(deployment["spec"]["strategy"]["type"], "Recreate");
+    let args = deployment["spec"]["template"]["spec"]["containers"][0]["args"].to_string();
+    assert!(args.contains("--resync-interval=5m"), "{args}");
+    assert!(!args.contains("--leader-elect"), "{args}");
+    kubectl_ok(cp, &["-n", ns, "get", "networkpolicy", name]);
+    let dashboard = kubectl_ok(
+        cp,
+        &[
+            "-n",
+            ns,
+            "get",
+            "configmap",
+            "-l",
+            "grafana_dashboard=1",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(dashboard.trim(), format!("configmap/{name}-dashboard"));
+    // One replica: the PodDisruptionBudget of the install is gone.
+    assert!(!cp.kubectl(&["-n", ns, "get", "pdb", name]).success);
 }

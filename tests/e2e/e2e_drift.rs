@@ -118,8 +118,8 @@ fn two_resources_on_one_service_the_older_keeps_it() {
     ));
     let msg = message(&conflict, "Stalled");
     assert!(
-        msg.contains(&format!("{}/first", t.ns)),
-        "names the owner: {msg}"
+        msg.contains("ApimCapacity first in this namespace"),
+        "names the owner of the same namespace: {msg}"
     );
     let event = t.wait_event("second", "ServiceConflict", secs(10));
     assert_eq!(event.type_, "Warning", "{event:?}");

@@ -14,6 +14,45 @@ fn manifest(sku: &str, regions: &str, extra: &str) -> String {
     )
 }
 
+/// Runs `apimcap plan` on `yaml` against `sim`, with files under `dir`; its standard output.
+fn plan(sim: &sim::SimHandle, dir: &std::path::Path, yaml: &str) -> String {
+    plan_with(sim, dir, yaml, &[])
+}
+
+/// [`plan`] with `extra` arguments; prices come from the simulator's Retail Prices API.
+fn plan_with(sim: &sim::SimHandle, dir: &std::path::Path, yaml: &str, extra: &[&str]) -> String {
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, sim.ca_pem()).expect("CA written");
+    let file = dir.join("capacity.yaml");
+    std::fs::write(&file, yaml).expect("manifest written");
+    let url = sim.base_url().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_apimcap"))
+        .args(["plan", "-f"])
+        .arg(&file)
+        .args([
+            "--arm-endpoint",
+            &url,
+            "--authority-host",
+            &url,
+            "--prices-endpoint",
+            &format!("{url}/api/retail/prices"),
+            "--ca-bundle",
+        ])
+        .arg(&ca)
+        .args(extra)
+        .env("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47")
+        .env("AZURE_CLIENT_ID", "6b1f0e0e-0000-4000-8000-000000000001")
+        .env("AZURE_CLIENT_SECRET", "plan-secret")
+        .output()
+        .expect("apimcap runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_prints_the_steps_and_changes_nothing() {
     let sim = sim::start(SimConfig {
@@ -23,38 +62,7 @@ async fn plan_prints_the_steps_and_changes_nothing() {
     .await
     .expect("simulator starts");
     let dir = tempfile::tempdir().expect("temp dir");
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, sim.ca_pem()).expect("CA written");
-    let run_with = |yaml: &str, extra: &[&str]| {
-        let file = dir.path().join("payments.yaml");
-        std::fs::write(&file, yaml).expect("manifest written");
-        let url = sim.base_url().to_string();
-        let out = Command::new(env!("CARGO_BIN_EXE_apimcap"))
-            .args(["plan", "-f"])
-            .arg(&file)
-            .args([
-                "--arm-endpoint",
-                &url,
-                "--authority-host",
-                &url,
-                "--prices-endpoint",
-                &format!("{url}/api/retail/prices"),
-                "--ca-bundle",
-            ])
-            .arg(&ca)
-            .args(extra)
-            .env("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47")
-            .env("AZURE_CLIENT_ID", "6b1f0e0e-0000-4000-8000-000000000001")
-            .env("AZURE_CLIENT_SECRET", "plan-secret")
-            .output()
-            .expect("apimcap runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run_with = |yaml: &str, extra: &[&str]| plan_with(&sim, dir.path(), yaml, extra);
     let run = |yaml: &str| run_with(yaml, &[]);
     let upgrade = run(&manifest(
         "Premium",
@@ -171,5 +179,103 @@ async fn plan_prints_the_steps_and_changes_nothing() {
     assert!(
         !text.contains("\"PATCH\"") && !text.contains("\"PUT\""),
         "plan wrote to Azure: {text}"
+    );
+}
+
+/// Services of Azure as it is today: a Premium service at 20 units, one pinned to two zones, a
+/// Developer one, one injected into a /27 subnet; the simulator reports Premium's limit as 40
+/// in `/skus`.
+const TODAY: &str = "services:
+  - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: big-apim, location: westeurope, sku: Premium, capacity: 20}
+  - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: zoned-apim, location: westeurope, sku: Premium, capacity: 2, zones: ['1', '2']}
+  - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: dev-apim, location: westeurope, sku: Developer, capacity: 1}
+  - {subscription: 00000000-0000-0000-0000-000000000000, resourceGroup: rg-payments, name: vnet-apim, location: westeurope, sku: Premium, capacity: 2, subnetResourceId: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apim, virtualNetworkType: Internal}
+subnets:
+  - {id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apim, addressPrefix: 10.0.1.0/27}
+principals:
+  - {tenant: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: 6b1f0e0e-0000-4000-8000-000000000001, clientSecret: plan-secret}
+";
+
+/// `manifest` for the service `name` instead of payments-apim.
+fn manifest_for(name: &str, sku: &str, regions: &str, extra: &str) -> String {
+    manifest(sku, regions, extra).replace("name: payments-apim", &format!("name: {name}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_shows_split_scale_ins_live_limits_subnets_zone_and_downtime_steps() {
+    let sim = sim::start(SimConfig {
+        seed: Seed::parse(TODAY).expect("seed parses"),
+        limits: sim::tiers::UnitLimits::default()
+            .with_overrides("Premium=40")
+            .expect("a limit"),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |yaml: &str| plan(&sim, dir.path(), yaml);
+    let at = |units: u32| format!("[{{location: westeurope, units: {units}}}]");
+
+    // A scale-in past Azure's 25 % rule: every step shown.
+    let split = run(&manifest_for("big-apim", "Premium", &at(4), ""));
+    assert!(split.contains("2 Azure operation(s)"), "{split}");
+    assert!(
+        split.contains(
+            "  1. Scale westeurope from 20 to 15 units [p50 30 min, p90 45 min]\n  2. Scale westeurope from 15 to 4 units [p50 "
+        ),
+        "{split}"
+    );
+    // Azure's /skus (40) over the built-in table (31).
+    let up = run(&manifest_for("big-apim", "Premium", &at(35), ""));
+    assert!(
+        up.contains("  1. Scale westeurope from 20 to 35 units [p50 "),
+        "{up}"
+    );
+    assert!(!up.contains("Note:"), "{up}");
+
+    // Leaving Premium with pinned zones: blocked without the zone consent, else the zones go
+    // first, marked as giving new IP addresses.
+    let downgrade = "  changePolicy: {allowTierDowngrade: true}\n";
+    let blocked = run(&manifest_for("zoned-apim", "Standard", &at(2), downgrade));
+    assert!(
+        blocked.contains("Blocked (ZoneChangeNotAllowed)"),
+        "{blocked}"
+    );
+    assert!(
+        blocked.contains("new public and private IP addresses"),
+        "{blocked}"
+    );
+    let consent = "  changePolicy: {allowTierDowngrade: true, allowZoneChange: true}\n";
+    let zones = run(&manifest_for("zoned-apim", "Standard", &at(2), consent));
+    assert!(
+        zones.contains("  1. Unpin westeurope from zones 1, 2 [NEW IP ADDRESSES: "),
+        "{zones}"
+    );
+    assert!(
+        zones.contains("  2. Change tier from Premium to Standard [p50 "),
+        "{zones}"
+    );
+
+    // Developer -> Standard takes the service down: blocked without consent, else marked.
+    let down = run(&manifest_for("dev-apim", "Standard", &at(1), ""));
+    assert!(down.contains("Blocked (DowntimeNotAllowed)"), "{down}");
+    let allowed = "  changePolicy: {allowDowntime: true}\n";
+    let down = run(&manifest_for("dev-apim", "Standard", &at(1), allowed));
+    assert!(
+        down.contains("  1. Change tier from Developer to Standard [DOWNTIME: "),
+        "{down}"
+    );
+
+    // A /27 subnet holds 13 units (Internal): 14 is refused before anything is sent.
+    let full = run(&manifest_for("vnet-apim", "Premium", &at(14), ""));
+    assert!(full.contains("Blocked (SubnetTooSmall)"), "{full}");
+    assert!(
+        full.contains("10.0.1.0/27") && full.contains("at most 13 units"),
+        "{full}"
+    );
+    let fits = run(&manifest_for("vnet-apim", "Premium", &at(12), ""));
+    assert!(
+        fits.contains("  1. Scale westeurope from 2 to 12 units [p50 "),
+        "{fits}"
     );
 }

@@ -103,11 +103,41 @@ pub fn handle(
             },
             Err(response) => *response,
         },
+        "/locks" if get => json_response(200, &json!(state.locks)),
+        "/locks" if delete => {
+            state.locks.clear();
+            json_response(200, &json!(state.locks))
+        }
+        "/locks" if post => match parse::<crate::locks::Lock>(body) {
+            Ok(lock) => match crate::locks::add(&mut state.locks, lock) {
+                Ok(()) => json_response(200, &json!(state.locks)),
+                Err(message) => error(400, &message),
+            },
+            Err(response) => *response,
+        },
+        "/subnets" if get => json_response(200, &json!(state.subnets)),
+        "/subnets" if post => match parse::<crate::subnet::Subnet>(body) {
+            Ok(subnet) => match state.set_subnet(subnet) {
+                Ok(()) => json_response(200, &json!(state.subnets)),
+                Err(message) => error(400, &message),
+            },
+            Err(response) => *response,
+        },
         "/tokens/expire" if post => {
             state.auth.expire_all();
             json_response(200, &json!({"expired": state.auth.tokens.len()}))
         }
         _ => {
+            if let Some(name) = path.strip_prefix("/locks/")
+                && delete
+            {
+                let before = state.locks.len();
+                state.locks.retain(|l| l.name != name);
+                if state.locks.len() == before {
+                    return error(404, &format!("no lock named {name}"));
+                }
+                return json_response(200, &json!(state.locks));
+            }
             if let Some(rest) = path.strip_prefix("/operations/") {
                 return operation_action(state, method, rest);
             }

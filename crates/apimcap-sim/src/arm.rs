@@ -53,6 +53,14 @@ pub fn handle(state: &mut SimState, req: &ArmRequest) -> Outcome {
         return outcome;
     }
     let result = pipeline(state, req, route.as_ref(), injected, &mut outcome);
+    let write = *req.method != Method::GET && *req.method != Method::HEAD;
+    if write
+        && result.as_ref().is_ok_and(|r| r.status().is_success())
+        && state.faults.draw_lost_answer()
+    {
+        outcome.fault = Some("answer lost".to_string());
+        return outcome;
+    }
     outcome.response = Some(match result {
         Ok(response) => response,
         Err(error) => error.into_response(),
@@ -77,7 +85,7 @@ fn pipeline(
     outcome.principal = Some(caller.client_id.clone());
     let route = route.ok_or_else(|| not_found_route(req.path))?;
     let write = *req.method != Method::GET && *req.method != Method::HEAD;
-    let (scope, action) = route.scope_and_action(write);
+    let (scope, action) = route.scope_and_action(req.path, write);
     caller.authorize(
         &scope,
         if write { Access::Write } else { Access::Read },
@@ -139,6 +147,12 @@ fn after_throttle(
     }
     let api_version = check_api_version(state, req.query, route)?;
     check_scope_exists(state, route)?;
+    if let Route::Service { sub, rg, name } = route
+        && matches!(*req.method, Method::PATCH | Method::PUT)
+    {
+        let id = crate::resource::resource_id(sub, rg, name);
+        crate::locks::check_write(&state.locks, &id)?;
+    }
     if let Route::Service { name, .. } = route
         && matches!(*req.method, Method::PATCH | Method::PUT)
         && state.faults.draw_busy()
@@ -160,10 +174,10 @@ fn check_api_version(
             "The api-version query parameter (?api-version=) is required for all requests.",
         ));
     };
-    let accepted = if matches!(route, Route::Metrics { .. }) {
-        &state.config.metrics_api_versions
-    } else {
-        &state.config.api_versions
+    let accepted = match route {
+        Route::Metrics { .. } => &state.config.metrics_api_versions,
+        Route::Subnet { .. } => &state.config.network_api_versions,
+        _ => &state.config.api_versions,
     };
     if !accepted.iter().any(|v| v.eq_ignore_ascii_case(version)) {
         return Err(ArmError::bad_request(
@@ -247,6 +261,19 @@ fn dispatch(
                 .ok_or_else(|| operation_not_found(id))?;
             let url = format!("{}{}?{}", req.base, req.path, query_string(req.query));
             Ok(operations::location_poll(state, op, &url))
+        }
+        Route::ServiceStatus { sub, rg, name, id } if get => {
+            let key = ServiceKey::new(sub, rg, name);
+            let op = state
+                .operations
+                .get(id)
+                .filter(|op| op.key == key)
+                .ok_or_else(|| operation_not_found(id))?;
+            Ok(operations::status_poll(state, op, req.path))
+        }
+        Route::Subnet { .. } if get => {
+            let subnets: Vec<&crate::subnet::Subnet> = state.subnets.iter().collect();
+            crate::network::get(&subnets, req.path)
         }
         Route::LocationResult { sub, id } | Route::LocationStatus { sub, id } if get => {
             let op = state

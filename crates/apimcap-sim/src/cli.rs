@@ -7,7 +7,8 @@ use std::time::Duration;
 use clap::ArgAction;
 
 use crate::config::{
-    AsyncHeader, DuringOperation, ErrorSpec, FailedState, LocationFinal, SimConfig,
+    AsyncHeader, DuringOperation, ErrorSpec, FailedState, LocationFinal, ScaleInScope, SimConfig,
+    SubnetFull,
 };
 use crate::error::SimError;
 use crate::seed::Seed;
@@ -42,9 +43,24 @@ pub struct SimArgs {
     /// instead of --retry-after; for testing clients against absurd values.
     #[arg(long)]
     pub retry_after_text: Option<String>,
-    /// Whether 202 answers carry `Azure-AsyncOperation`, and which URL.
-    #[arg(long, value_enum, default_value_t = AsyncHeader::None)]
+    /// Whether 202 answers carry `Azure-AsyncOperation`, and which URL (default: the status
+    /// URL under the service, as Azure answers since May 2025).
+    #[arg(long, value_enum, default_value_t = AsyncHeader::Service)]
     pub async_operation: AsyncHeader,
+    /// Which units Azure's scale-in guardrail counts (more than 15 units: at most 25 % in one
+    /// operation): the service's total, each region's, both, or none.
+    #[arg(long, value_enum, default_value_t = ScaleInScope::Service)]
+    pub scale_in_scope: ScaleInScope,
+    /// Error code of the guardrail's 400.
+    #[arg(long, default_value = crate::config::DEFAULT_SCALE_IN_CODE)]
+    pub scale_in_code: String,
+    /// Regions where the subscription is not enabled for availability zones, comma-separated:
+    /// pinning zones there is refused with 400 `NotSupported`.
+    #[arg(long, value_delimiter = ',')]
+    pub zones_not_enabled: Vec<String>,
+    /// How a scale-up the subnet of a VNet-injected region cannot hold is refused.
+    #[arg(long, value_enum, default_value_t = SubnetFull::FailOperation)]
+    pub subnet_full: SubnetFull,
     /// What `sku`/`additionalLocations` read while an operation runs.
     #[arg(long, value_enum, default_value_t = DuringOperation::Old)]
     pub during_operation: DuringOperation,
@@ -121,6 +137,15 @@ impl SimArgs {
         config.retry_after = self.retry_after;
         config.retry_after_text = self.retry_after_text.clone();
         config.async_header = self.async_operation;
+        config.scale_in = self.scale_in_scope;
+        config.scale_in_code = self.scale_in_code.trim().to_string();
+        config.zones_not_enabled = self
+            .zones_not_enabled
+            .iter()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        config.subnet_full = self.subnet_full;
         config.during_operation = self.during_operation;
         config.location_final = self.location_final;
         config.failed_state = self.failed_state;

@@ -14,8 +14,12 @@ use crate::tiers::UnitLimits;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AsyncHeader {
-    /// `Location` only, as recorded from the live service.
+    /// `Azure-AsyncOperation` pointing at the status URL under the service,
+    /// `.../service/{name}/tenant/operationResults/{id}`, which answers `{"status": ...}`:
+    /// what every api-version answers since May 2025 (Azure's changelog).
     #[default]
+    Service,
+    /// `Location` only, as recorded from the live service before May 2025.
     None,
     /// `Azure-AsyncOperation` pointing at the subscription-scoped `operationStatuses` URL,
     /// which answers `{"status": ...}`.
@@ -23,6 +27,37 @@ pub enum AsyncHeader {
     /// `Azure-AsyncOperation` with the same URL as `Location` (as in the 2024-05-01 examples);
     /// that URL keeps the `Location` semantics (202 empty, then 200 with the resource).
     SameAsLocation,
+}
+
+/// Which reading of Azure's scale-in guardrail (changelog, June 2026) the simulator enforces:
+/// a service with more than 15 units may not scale in by more than 25 % in one operation.
+/// Whether "units" are a region's or the whole service's is undocumented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScaleInScope {
+    /// The service's total units (every region together); removing a region counts.
+    #[default]
+    Service,
+    /// Each region's units, on their own.
+    Region,
+    /// Both readings at once.
+    Both,
+    /// No guardrail (Azure before June 2026).
+    Off,
+}
+
+/// When Azure refuses a scale-up that the subnet of a VNet-injected region cannot hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubnetFull {
+    /// The PATCH is accepted and the operation fails at its end (`SubnetIsFull`), as users
+    /// report: the worst case, a refusal after the whole wait.
+    #[default]
+    FailOperation,
+    /// The PATCH is refused at once with 400 `SubnetIsFull`.
+    Refuse,
+    /// Not checked.
+    Off,
 }
 
 /// What GET shows for `sku` and `additionalLocations` while an operation runs.
@@ -75,6 +110,8 @@ pub struct OperationDurations {
     pub tier_change: Duration,
     /// Regions are added or removed.
     pub regions: Duration,
+    /// Only availability zones change.
+    pub zones: Duration,
     /// Anything else (publisher details, tags, ...).
     pub update: Duration,
     /// A PUT that creates a service.
@@ -88,6 +125,7 @@ impl Default for OperationDurations {
             scale: minutes(30),
             tier_change: minutes(45),
             regions: minutes(45),
+            zones: minutes(45),
             update: minutes(5),
             create: minutes(46),
         }
@@ -162,6 +200,17 @@ pub struct SimConfig {
     pub limits: UnitLimits,
     /// Enforce that units per region divide evenly across pinned zones.
     pub zone_divisibility: bool,
+    /// The scale-in guardrail's reading (`--scale-in-scope`).
+    pub scale_in: ScaleInScope,
+    /// The error code of the guardrail's 400 (`--scale-in-code`; undocumented).
+    pub scale_in_code: String,
+    /// Regions (names or display names) where the subscription is not enabled for
+    /// availability zones: pinning zones there is refused with 400 `NotSupported`.
+    pub zones_not_enabled: Vec<String>,
+    /// How a scale-up the subnet cannot hold is refused.
+    pub subnet_full: SubnetFull,
+    /// Accepted `api-version`s for Microsoft.Network subnets.
+    pub network_api_versions: Vec<String>,
     /// `Retry-After` seconds on 202 answers and running polls.
     pub retry_after: u64,
     /// When set, the `Retry-After` of 202 answers and running polls verbatim instead of
@@ -198,6 +247,20 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "2021-08-01",
 ];
 
+/// api-versions of Microsoft.Network/virtualNetworks/subnets accepted by default.
+pub const NETWORK_API_VERSIONS: &[&str] = &[
+    "2024-05-01",
+    "2024-03-01",
+    "2024-01-01",
+    "2023-11-01",
+    "2023-09-01",
+    "2023-06-01",
+    "2023-04-01",
+];
+
+/// The error code of the scale-in guardrail's 400 by default (Azure has not documented it).
+pub const DEFAULT_SCALE_IN_CODE: &str = "InvalidParameters";
+
 /// The oldest api-version that knows the v2 tiers.
 pub const V2_MIN_API_VERSION: &str = "2023-03-01-preview";
 
@@ -213,6 +276,11 @@ impl Default for SimConfig {
                 .collect(),
             limits: UnitLimits::default(),
             zone_divisibility: true,
+            scale_in: ScaleInScope::default(),
+            scale_in_code: DEFAULT_SCALE_IN_CODE.to_string(),
+            zones_not_enabled: Vec::new(),
+            subnet_full: SubnetFull::default(),
+            network_api_versions: NETWORK_API_VERSIONS.iter().map(|v| v.to_string()).collect(),
             retry_after: 60,
             retry_after_text: None,
             async_header: AsyncHeader::default(),

@@ -46,6 +46,9 @@ pub enum FaultKind {
     Drop,
     /// Refuse changes (PATCH, PUT of a service) with the busy answer (`--busy-*`).
     Busy,
+    /// Carry out the next `count` changes that Azure accepts, then close the connection
+    /// without the answer (a PATCH that went through while its caller saw an error).
+    LoseAnswer,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,6 +64,7 @@ pub struct Faults {
     pub next_drops: u32,
     pub busy_rate: f64,
     pub next_busy: u32,
+    pub next_lost_answers: u32,
 }
 
 impl Faults {
@@ -76,6 +80,7 @@ impl Faults {
             next_drops: 0,
             busy_rate: 0.0,
             next_busy: 0,
+            next_lost_answers: 0,
         }
     }
 
@@ -120,6 +125,12 @@ impl Faults {
                     self.busy_rate = rate;
                 }
             }
+            FaultKind::LoseAnswer => {
+                if request.rate.is_some() {
+                    return Err("loseAnswer takes a count, not a rate".to_string());
+                }
+                self.next_lost_answers = self.next_lost_answers.saturating_add(count);
+            }
         }
         Ok(())
     }
@@ -135,6 +146,15 @@ impl Faults {
             return true;
         }
         hit(self.busy_rate)
+    }
+
+    /// Decides whether the answer to a change that was carried out is lost.
+    pub fn draw_lost_answer(&mut self) -> bool {
+        if self.next_lost_answers > 0 {
+            self.next_lost_answers -= 1;
+            return true;
+        }
+        false
     }
 
     /// Decides whether the next ARM request is hit by a fault.

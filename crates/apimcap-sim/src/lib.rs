@@ -15,8 +15,10 @@ mod error;
 mod faults;
 mod identity;
 mod location;
+mod locks;
 mod log;
 mod metrics;
+mod network;
 mod operations;
 mod price_query;
 mod prices;
@@ -25,15 +27,18 @@ mod request;
 mod resource;
 mod route;
 mod rules;
+mod scale_in;
 pub mod seed;
 mod server;
 mod service;
 mod shape;
 mod state;
+mod subnet;
 mod throttle;
 pub mod tiers;
 mod tls;
 mod validate;
+mod zones;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -44,10 +49,10 @@ use tokio::task::JoinHandle;
 pub use cli::{SimArgs, run};
 pub use config::{
     AsyncHeader, AuthConfig, DuringOperation, ErrorSpec, FailedState, FaultConfig, LocationFinal,
-    OperationDurations, SimConfig, ThrottleConfig,
+    OperationDurations, ScaleInScope, SimConfig, SubnetFull, ThrottleConfig,
 };
 pub use error::SimError;
-pub use seed::Seed;
+pub use seed::{Lock, LockLevel, Seed, Subnet};
 pub use tiers::{Sku, UnitLimits};
 
 /// A running simulator. Dropping it (or [`SimHandle::shutdown`]) stops it.

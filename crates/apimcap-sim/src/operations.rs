@@ -37,6 +37,8 @@ pub fn kind_of(previous: &Value, candidate: &Value) -> OpKind {
         OpKind::Regions
     } else if old_units != new_units || units(previous) != units(candidate) {
         OpKind::Scale
+    } else if crate::zones::zones_change(previous, candidate) {
+        OpKind::Zones
     } else {
         OpKind::Update
     }
@@ -49,6 +51,7 @@ fn nominal(state: &SimState, kind: OpKind) -> Duration {
         OpKind::Scale => d.scale,
         OpKind::TierChange => d.tier_change,
         OpKind::Regions | OpKind::Foreign => d.regions,
+        OpKind::Zones => d.zones,
         OpKind::Update => d.update,
     }
 }
@@ -170,6 +173,26 @@ pub fn location_url(base: &str, state: &SimState, op: &Operation, api_version: &
         .unwrap_or_default();
     format!(
         "{base}{}/operationresults/{}?api-version={api_version}&asyncResponse",
+        resource::resource_id(&op.subscription, &rg, &name),
+        op.id
+    )
+}
+
+/// The `Azure-AsyncOperation` URL under the service,
+/// `{service}/tenant/operationResults/{id}`, as Azure answers since May 2025.
+pub fn service_status_url(
+    base: &str,
+    state: &SimState,
+    op: &Operation,
+    api_version: &str,
+) -> String {
+    let (rg, name) = state
+        .services
+        .get(&op.key)
+        .map(|s| (s.resource_group.clone(), s.name.clone()))
+        .unwrap_or_default();
+    format!(
+        "{base}{}/tenant/operationResults/{}?api-version={api_version}",
         resource::resource_id(&op.subscription, &rg, &name),
         op.id
     )

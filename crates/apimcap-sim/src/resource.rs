@@ -41,7 +41,7 @@ pub fn etag(seq: u64) -> String {
     base64::engine::general_purpose::STANDARD.encode(seq.to_be_bytes())
 }
 
-fn fake_ip(name: &str, location: &str) -> String {
+pub(crate) fn fake_ip(name: &str, location: &str) -> String {
     let h = format!("{name}/{location}")
         .bytes()
         .fold(2166136261u32, |h, b| {
@@ -100,6 +100,9 @@ pub fn from_seed(seed: &SeedService) -> Result<Value, SimError> {
             );
             region["zones"] = json!(r.zones);
             region["disableGateway"] = json!(r.disable_gateway);
+            if let Some(id) = &r.subnet_resource_id {
+                region["virtualNetworkConfiguration"] = vnet_configuration(id);
+            }
             region
         })
         .collect();
@@ -116,6 +119,19 @@ pub fn from_seed(seed: &SeedService) -> Result<Value, SimError> {
     if !regions.is_empty() {
         body["properties"]["additionalLocations"] = Value::Array(regions);
     }
+    if let Some(id) = &seed.subnet_resource_id {
+        body["properties"]["virtualNetworkConfiguration"] = vnet_configuration(id);
+    }
+    let injected = seed.subnet_resource_id.is_some()
+        || seed
+            .additional_locations
+            .iter()
+            .any(|r| r.subnet_resource_id.is_some());
+    match (&seed.virtual_network_type, injected) {
+        (Some(kind), _) => body["properties"]["virtualNetworkType"] = json!(kind),
+        (None, true) => body["properties"]["virtualNetworkType"] = json!("External"),
+        (None, false) => {}
+    }
     if let Some(email) = &seed.publisher_email {
         body["properties"]["publisherEmail"] = json!(email);
     }
@@ -128,6 +144,12 @@ pub fn from_seed(seed: &SeedService) -> Result<Value, SimError> {
     shape::check(&body)
         .map_err(|bad| SimError::Seed(format!("service {}: {}", seed.name, bad.message)))?;
     Ok(body)
+}
+
+/// `virtualNetworkConfiguration` of a region injected into the subnet `id`, as Azure shows it.
+fn vnet_configuration(id: &str) -> Value {
+    let name = id.rsplit('/').next().unwrap_or_default();
+    json!({"vnetid": "00000000-0000-0000-0000-000000000000", "subnetname": name, "subnetResourceId": id})
 }
 
 /// A new idle service with Azure's defaults.

@@ -22,6 +22,19 @@ pub enum Route {
         rg: String,
         name: String,
     },
+    /// `{service}/tenant/operationResults/{id}` (the `Azure-AsyncOperation` URL under the
+    /// service, the default since May 2025).
+    ServiceStatus {
+        sub: String,
+        rg: String,
+        name: String,
+        id: String,
+    },
+    /// `.../providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}`.
+    Subnet {
+        sub: String,
+        rg: String,
+    },
     /// `{service}/operationresults/{id}` (the `Location` URL).
     ServiceResult {
         sub: String,
@@ -70,6 +83,18 @@ impl Route {
                 _ => None,
             };
         }
+        let network = l.len() == 10
+            && l.get(2) == Some(&"resourcegroups")
+            && l[4] == "providers"
+            && l[5] == "microsoft.network"
+            && l[6] == "virtualnetworks"
+            && l[8] == "subnets";
+        if network && segments.iter().all(|s| !s.is_empty()) {
+            return Some(Route::Subnet {
+                sub: s(1),
+                rg: s(3),
+            });
+        }
         if l.get(2) != Some(&"resourcegroups") || l.len() < 7 || !provider(4) || l[6] != "service" {
             return None;
         }
@@ -92,6 +117,12 @@ impl Route {
                 name: s(7),
                 id: s(9),
             }),
+            11 if l[8] == "tenant" && l[9] == "operationresults" => Some(Route::ServiceStatus {
+                sub,
+                rg,
+                name: s(7),
+                id: s(10),
+            }),
             11 if l[8] == "providers" && l[9] == "microsoft.insights" && l[10] == "metrics" => {
                 Some(Route::Metrics {
                     sub,
@@ -110,6 +141,8 @@ impl Route {
             | Route::Skus { sub, .. }
             | Route::Metrics { sub, .. }
             | Route::ServiceResult { sub, .. }
+            | Route::ServiceStatus { sub, .. }
+            | Route::Subnet { sub, .. }
             | Route::LocationResult { sub, .. }
             | Route::LocationStatus { sub, .. } => sub,
         }
@@ -118,19 +151,35 @@ impl Route {
     /// (resource group, service name) when the route names them.
     pub fn target(&self) -> (Option<&str>, Option<&str>) {
         match self {
-            Route::List { rg, .. } => (Some(rg), None),
+            Route::List { rg, .. } | Route::Subnet { rg, .. } => (Some(rg), None),
             Route::Service { rg, name, .. }
             | Route::Skus { rg, name, .. }
             | Route::Metrics { rg, name, .. }
-            | Route::ServiceResult { rg, name, .. } => (Some(rg), Some(name)),
+            | Route::ServiceResult { rg, name, .. }
+            | Route::ServiceStatus { rg, name, .. } => (Some(rg), Some(name)),
             _ => (None, None),
         }
     }
 
     /// The scope role assignments are checked against, and the action named in a 403.
-    pub fn scope_and_action(&self, write: bool) -> (String, &'static str) {
+    /// `path` is the request's path (a subnet's scope is the subnet itself).
+    pub fn scope_and_action(&self, path: &str, write: bool) -> (String, &'static str) {
         let sub = self.subscription();
+        if let Route::Subnet { .. } = self {
+            let action = if write {
+                "Microsoft.Network/virtualNetworks/subnets/write"
+            } else {
+                "Microsoft.Network/virtualNetworks/subnets/read"
+            };
+            return (path.trim_end_matches('/').to_string(), action);
+        }
         match self.target() {
+            (Some(rg), Some(name)) if matches!(self, Route::ServiceStatus { .. }) => (
+                format!(
+                    "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{name}"
+                ),
+                "Microsoft.ApiManagement/service/tenant/operationResults/read",
+            ),
             (Some(rg), Some(name)) if matches!(self, Route::Metrics { .. }) => (
                 format!(
                     "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{name}"

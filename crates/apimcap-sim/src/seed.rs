@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::SimError;
+pub use crate::locks::{Lock, LockLevel};
+pub use crate::subnet::Subnet;
 
 /// Default subscription when a service names none.
 pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
@@ -24,6 +26,12 @@ pub struct Seed {
     pub services: Vec<SeedService>,
     #[serde(default)]
     pub principals: Vec<SeedPrincipal>,
+    /// Subnets services are injected into (`{id, addressPrefix}`).
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    /// Management locks (`{scope, name, level: ReadOnly|CanNotDelete}`).
+    #[serde(default)]
+    pub locks: Vec<Lock>,
     /// The secret App Service style managed identity callers send in `X-IDENTITY-HEADER`.
     #[serde(default = "default_identity_header")]
     pub identity_header: String,
@@ -69,6 +77,12 @@ pub struct SeedService {
     pub publisher_name: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// The subnet the primary region is injected into (`virtualNetworkConfiguration`).
+    #[serde(default)]
+    pub subnet_resource_id: Option<String>,
+    /// `External` or `Internal` (default `External` when a subnet is given, else `None`).
+    #[serde(default)]
+    pub virtual_network_type: Option<String>,
     /// Extra `properties` merged into the resource (e.g. `virtualNetworkType`).
     #[serde(default)]
     pub properties: Option<Value>,
@@ -86,6 +100,9 @@ pub struct SeedRegion {
     pub zones: Option<Vec<String>>,
     #[serde(default)]
     pub disable_gateway: bool,
+    /// The subnet this region is injected into.
+    #[serde(default)]
+    pub subnet_resource_id: Option<String>,
 }
 
 /// How a principal obtains tokens.

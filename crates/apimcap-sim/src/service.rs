@@ -5,7 +5,7 @@ use axum::body::Body;
 use http::Response;
 use serde_json::{Value, json};
 
-use crate::config::AsyncHeader;
+use crate::config::{AsyncHeader, ErrorSpec};
 use crate::location::Location;
 use crate::operations;
 use crate::reply::{ArmError, empty_response, json_response, resource_not_found, set_header};
@@ -159,6 +159,11 @@ fn accepted(
     set_header(&mut response, "location", &location);
     match state.config.async_header {
         AsyncHeader::None => {}
+        AsyncHeader::Service => set_header(
+            &mut response,
+            "azure-asyncoperation",
+            &operations::service_status_url(base, state, op, api_version),
+        ),
         AsyncHeader::Separate => set_header(
             &mut response,
             "azure-asyncoperation",
@@ -254,6 +259,7 @@ fn start_change(
         &state.config.limits,
         state.config.zone_divisibility,
     )?;
+    let subnet_fault = newer_rules(state, change, current, &candidate)?;
     if candidate == *current {
         return get(
             state,
@@ -265,10 +271,30 @@ fn start_change(
         .map(Started::NoChange);
     }
     touch(&mut candidate);
+    crate::zones::renumber(current, &mut candidate, change.name);
     let kind = operations::kind_of(current, &candidate);
+    if let (Some(fault), Some(service)) = (subnet_fault, state.services.get_mut(change.key)) {
+        service.fail_next.get_or_insert(fault);
+    }
     operations::start(state, change.key, change.sub, candidate, kind, None)
         .map(Started::Operation)
         .ok_or_else(|| resource_not_found(change.rg, change.name))
+}
+
+/// The rules Azure added since 2025 (ARM-NOTES): the scale-in guardrail, zones the
+/// subscription may not use, `zoneRedundant` fixed at creation, and subnet room. A subnet
+/// too small for the change answers the error its operation is to fail with (or refuses
+/// it now, per `--subnet-full`).
+fn newer_rules(
+    state: &SimState,
+    change: &Change<'_>,
+    current: &Value,
+    candidate: &Value,
+) -> Result<Option<ErrorSpec>, ArmError> {
+    crate::scale_in::check(&state.config, change.name, current, candidate)?;
+    crate::zones::check(&state.config, change.sub, Some(current), candidate)?;
+    let subnets: Vec<&crate::subnet::Subnet> = state.subnets.iter().collect();
+    crate::network::check(&state.config, &subnets, current, candidate)
 }
 
 fn require(body: &Value, pointer: &str, target: &str) -> Result<(), ArmError> {
@@ -359,6 +385,7 @@ pub fn put(
         &state.config.limits,
         state.config.zone_divisibility,
     )?;
+    crate::zones::check(&state.config, sub, None, &candidate)?;
     state.services.insert(
         key.clone(),
         Service {

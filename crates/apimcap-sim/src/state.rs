@@ -13,9 +13,11 @@ use crate::config::{ErrorSpec, SimConfig};
 use crate::error::SimError;
 use crate::faults::Faults;
 use crate::location::Location;
+use crate::locks::Lock;
 use crate::log::RequestLog;
 use crate::metrics::MetricValues;
 use crate::resource;
+use crate::subnet::Subnet;
 use crate::throttle::Throttle;
 
 /// A service's identity, compared case-insensitively as Azure does.
@@ -43,6 +45,8 @@ pub enum OpKind {
     Scale,
     TierChange,
     Regions,
+    /// Only availability zones change.
+    Zones,
     Update,
     /// Started behind the operator's back (admin `busy`).
     Foreign,
@@ -124,6 +128,10 @@ pub struct SimState {
     pub resource_groups: BTreeMap<(String, String), String>,
     pub services: BTreeMap<ServiceKey, Service>,
     pub operations: BTreeMap<String, Operation>,
+    /// Subnets services may be injected into.
+    pub subnets: Vec<Subnet>,
+    /// Management locks.
+    pub locks: Vec<Lock>,
     pub auth: AuthState,
     pub throttle: Throttle,
     pub faults: Faults,
@@ -137,6 +145,8 @@ impl SimState {
             resource_groups: BTreeMap::new(),
             services: BTreeMap::new(),
             operations: BTreeMap::new(),
+            subnets: Vec::new(),
+            locks: Vec::new(),
             auth: AuthState::new(&config.seed),
             throttle: Throttle::default(),
             faults: Faults::from_config(&config.faults),
@@ -145,6 +155,12 @@ impl SimState {
         };
         for group in state.config.seed.resource_groups.clone() {
             state.add_resource_group(&group.subscription, &group.name);
+        }
+        for subnet in state.config.seed.subnets.clone() {
+            state.set_subnet(subnet).map_err(SimError::Seed)?;
+        }
+        for lock in state.config.seed.locks.clone() {
+            crate::locks::add(&mut state.locks, lock).map_err(SimError::Seed)?;
         }
         for seed in state.config.seed.services.clone() {
             let body = resource::from_seed(&seed)?;
@@ -178,6 +194,18 @@ impl SimState {
         self.resource_groups
             .entry((subscription.to_lowercase(), name.to_lowercase()))
             .or_insert_with(|| name.to_string());
+    }
+
+    /// Adds a subnet or changes its prefix; its resource group comes into being.
+    pub fn set_subnet(&mut self, subnet: Subnet) -> Result<(), String> {
+        subnet.validate()?;
+        if let Some((sub, rg, _, _)) = Subnet::parts(&subnet.id) {
+            self.add_resource_group(&sub, &rg);
+        }
+        let key = Subnet::key(&subnet.id);
+        self.subnets.retain(|s| Subnet::key(&s.id) != key);
+        self.subnets.push(subnet);
+        Ok(())
     }
 
     pub fn has_subscription(&self, subscription: &str) -> bool {

@@ -81,6 +81,7 @@ impl SimConfig {
             ("scale", d.scale),
             ("tier change", d.tier_change),
             ("regions", d.regions),
+            ("zones", d.zones),
             ("update", d.update),
             ("create", d.create),
         ] {
@@ -122,6 +123,12 @@ impl SimConfig {
                     "{flag} {text:?} cannot be sent as a header value"
                 )));
             }
+        }
+        if self.scale_in_code.trim().is_empty() || self.scale_in_code.len() > 128 {
+            return Err(config_error(format!(
+                "--scale-in-code {:?} must be 1 to 128 characters",
+                self.scale_in_code
+            )));
         }
         if !(400..=599).contains(&self.busy.status) {
             return Err(config_error(format!(

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 
 use crate::azure::credentials::{
-    ClientSecretParts, CredentialOptions, CredentialSource, build_credential,
+    ClientSecretParts, CredentialFactory, CredentialOptions, CredentialSource, build_credential,
 };
 use crate::azure::error::{AzureError, ErrorKind};
 
@@ -103,4 +103,24 @@ fn credentials_build_without_network_and_none_gives_none() {
     };
     let error = build_credential(&secret, &http).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Terminal, "{error}");
+}
+
+#[test]
+fn the_own_identity_is_built_only_when_a_resource_uses_it() {
+    let source = CredentialSource::ManagedIdentity { client_id: None };
+    let factory = CredentialFactory::new(&source, CredentialOptions::default());
+    assert!(!factory.own_built(), "nothing is built at start-up");
+    factory.own().expect("a managed identity credential builds");
+    assert!(factory.own_built());
+}
+
+#[test]
+fn no_own_identity_is_a_clear_error_on_use() {
+    let factory = CredentialFactory::new(&CredentialSource::None, CredentialOptions::default());
+    assert!(!factory.own_built());
+    let error = factory.own().expect_err("no identity");
+    assert!(
+        error.to_string().contains("name a credentials Secret"),
+        "{error}"
+    );
 }

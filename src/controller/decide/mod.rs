@@ -10,8 +10,9 @@
 //! suspended ─ namespace policy ─ ownership ─ first sight (a status before any Azure call)
 //!   ─ credentials ─ recorded operation (poll; its URL must lie under the service)
 //!   ─ hold after a failure ─ live service (GET) ─ busy in Azure ─ the ended operation
-//!   reached its target ─ cost (prices from the day cache) ─ plan (in sync, blocked, not
-//!   consented) ─ hold after a missed target ─ drift ─ approval ─ start step N of M
+//!   reached its target ─ cost (prices from the day cache) ─ preflight (/skus, subnets,
+//!   only when a change is pending) ─ plan (in sync, blocked by a rule, then consent)
+//!   ─ hold after a missed target ─ drift ─ approval ─ start step N of M
 //! ```
 //!
 //! A gate that can be decided from the spec alone costs no Azure call: `decide` asks for a
@@ -21,6 +22,7 @@
 mod approval;
 mod gates;
 mod operation;
+mod preflight;
 mod service;
 mod started;
 mod trust;
@@ -28,9 +30,13 @@ mod trust;
 #[cfg(test)]
 mod approval_world;
 #[cfg(test)]
+mod pending_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod world;
+#[cfg(test)]
+mod world_preflight;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,12 +49,13 @@ use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
 use crate::azure::{AzureError, OperationHandle, PollOutcome, ServiceResource};
 use crate::cost::Quotes;
-use crate::domain::{Location, ServiceRef, Sku};
+use crate::domain::{AzureLimits, Location, ServiceRef, Sku};
 use crate::plan::{DurationEstimates, Step, StepKind};
 use crate::policy::NamespacePolicy;
 use crate::status::{Observed, Outcome};
 
-pub use started::after_start;
+pub use super::read_facts::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
+pub use started::{after_start, intent};
 
 /// Everything a decision depends on that is known before any Azure call.
 pub struct Input<'a> {
@@ -80,6 +87,10 @@ pub struct Facts {
     /// Unit prices of the live and the desired tier in each region (the day cache of the
     /// Retail Prices API, no ARM call).
     pub prices: Option<Quotes>,
+    /// The unit limits Azure reports for the service (`/skus`, cached for a day).
+    pub skus: Option<Result<AzureLimits, AzureError>>,
+    /// The subnets of the VNet-injected regions a pending change would grow (cached).
+    pub subnets: Option<Vec<SubnetRead>>,
 }
 
 /// A fact the next gate needs.
@@ -93,6 +104,11 @@ pub enum Need {
     Service(ServiceRef),
     /// The unit prices of these tiers in these regions.
     Prices(Vec<(Sku, Location)>),
+    /// The unit limits Azure reports for the service.
+    Skus(ServiceRef),
+    /// The address prefix of each of these subnets; `true`: read again even when
+    /// remembered (a remembered prefix would refuse the change).
+    Subnets(Vec<SubnetToRead>, bool),
 }
 
 /// What to do next.
@@ -130,6 +146,9 @@ pub struct Start {
     pub service: ServiceRef,
     /// The live service the PATCH is built on (it keeps every field of the regions that stay).
     pub current: ServiceResource,
+    /// The previous PATCH was refused with a 409 (not `ScopeLocked`) although the service ran
+    /// no operation: a second such refusal is not "busy".
+    pub refused_while_idle_before: bool,
     /// What was found on the way here.
     pub findings: Findings,
 }
@@ -181,7 +200,8 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     service::ended_as_asked(input, live, &recorded, &mut found)?;
     let cost = approval::priced(input, facts, live, &mut found)?;
     let finished_step = recorded.finished_step();
-    let steps = service::planned(input, live, finished_step, &mut found)?;
+    let policy = preflight::policy(input, facts, live, &mut found)?;
+    let steps = service::planned(input, live, &policy, finished_step, &mut found)?;
     service::held_after_missed_target(input, &found)?;
     service::drift(input, live, finished_step.is_some(), &mut found)?;
     approval::approved(input, live, &steps, cost.as_ref(), &mut found)?;

@@ -8,7 +8,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::trust::{is_the_service, poll_url_belongs};
 use super::{Decision, Facts, Findings, Input, Need};
-use crate::api::{ConditionType, LastOperation, OperationResult, OperationStatus, Reason};
+use crate::api::{
+    ConditionType, LastOperation, OperationResult, OperationStatus, PendingChange, PollStyle,
+    Reason,
+};
 use crate::azure::{ErrorKind, OperationHandle, PollOutcome, ServiceResource};
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::Requeue;
@@ -28,12 +31,19 @@ pub(super) struct Recorded<'f> {
     pub ended: Option<&'f OperationStatus>,
     /// The operation can no longer be followed by its URL: the live service decides.
     pub lost: Option<&'f OperationStatus>,
+    /// An operation followed by reading the service (no URL): running while it is busy.
+    pub followed: Option<&'f OperationStatus>,
+    /// A change recorded before its PATCH, with no operation after it: the process stopped
+    /// in between. A busy service is running it; an idle one may already have it.
+    pub pending: Option<&'f PendingChange>,
 }
 
 impl Recorded<'_> {
     /// The step that just finished and the plan's total when it started.
     pub fn finished_step(&self) -> Option<(u32, u32)> {
-        self.ended.map(|op| (op.step, op.total_steps))
+        self.ended
+            .or(self.followed)
+            .map(|op| (op.step, op.total_steps))
     }
 }
 
@@ -44,9 +54,21 @@ pub(super) fn recorded<'f>(
     found: &mut Findings,
 ) -> Result<Recorded<'f>, Decision> {
     let Some(operation) = &input.previous.operation else {
+        if let Some(pending) = &input.previous.pending {
+            return Ok(Recorded {
+                pending: Some(pending),
+                ..Recorded::default()
+            });
+        }
         held_after_failure(input, found)?;
         return Ok(Recorded::default());
     };
+    if operation.poll_style == PollStyle::Service {
+        return Ok(Recorded {
+            followed: Some(operation),
+            ..Recorded::default()
+        });
+    }
     let service = input.resource.spec.service.service_ref();
     if !poll_url_belongs(&operation.poll_url, &service) {
         found.events.push(Note::warning(
@@ -89,7 +111,7 @@ pub(super) fn recorded<'f>(
             Ok(Recorded {
                 resource,
                 ended: Some(operation),
-                lost: None,
+                ..Recorded::default()
             })
         }
         Ok(PollOutcome::Failed(body)) => Err(failed(

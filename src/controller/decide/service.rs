@@ -5,12 +5,18 @@
 use super::operation::{Recorded, finished};
 use super::trust::{capacity_text, reached};
 use super::{Decision, Facts, Findings, Input, Need, Start};
-use crate::api::{ConditionType, DriftPolicy, OperationResult, Reason, planned_changes};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+use crate::api::{
+    ConditionType, DriftPolicy, OperationResult, OperationStatus, PendingChange, PollStyle, Reason,
+    planned_changes,
+};
 use crate::azure::ServiceResource;
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::{Requeue, from_azure_error, from_blocked};
-use crate::plan::{self, Plan, Step};
+use crate::plan::{Plan, Policy, Step};
 use crate::status::Outcome;
+use crate::time::add;
 
 /// The live service: as the poll returned it, or one GET.
 pub(super) fn live<'f>(
@@ -34,7 +40,10 @@ pub(super) fn live<'f>(
     Ok(resource)
 }
 
-/// No operation runs on the service: never stack a second one.
+/// No operation runs on the service: never stack a second one. An operation followed by
+/// reading the service is still running while the service is busy, and a change recorded
+/// before its PATCH is adopted when the service is busy (its PATCH went through before the
+/// process stopped).
 pub(super) fn not_busy(
     input: &Input,
     resource: &ServiceResource,
@@ -45,6 +54,29 @@ pub(super) fn not_busy(
     if !live.is_busy() {
         return Ok(());
     }
+    found.observed.live = Some(live.clone());
+    let requeue = Requeue::After(input.settings.busy_poll_interval());
+    let followed = match (recorded.followed, recorded.pending) {
+        (Some(operation), _) => Some(operation.clone()),
+        (None, Some(pending)) => {
+            found.events.push(Note::normal(
+                EventReason::OperationStarted,
+                format!(
+                    "Adopted the Azure operation of \"{}\" (client request id {}), sent before the operator restarted",
+                    pending.description, pending.client_request_id
+                ),
+            ));
+            Some(adopted(pending, input))
+        }
+        (None, None) => None,
+    };
+    if let Some(operation) = followed {
+        let outcome = Outcome::InProgress {
+            reason: operation.action.reason(),
+            operation,
+        };
+        return Err(found.conclude(outcome, requeue));
+    }
     let message = if recorded.lost.is_some() {
         "the recorded Azure operation can no longer be followed by its URL and the service is still busy; waiting for it".to_string()
     } else {
@@ -53,9 +85,26 @@ pub(super) fn not_busy(
             live.provisioning_state.as_str()
         )
     };
-    found.observed.live = Some(live.clone());
-    let requeue = Requeue::After(input.settings.busy_poll_interval());
     Err(found.conclude(Outcome::WaitingForAzure { message }, requeue))
+}
+
+/// The operation of a change recorded before its PATCH, followed by reading the service.
+fn adopted(pending: &PendingChange, input: &Input) -> OperationStatus {
+    let kind = crate::plan::StepKind::from(pending.action);
+    OperationStatus {
+        step: pending.step,
+        total_steps: pending.total_steps,
+        description: pending.description.clone(),
+        action: pending.action,
+        started_at: pending.requested_at.clone(),
+        expected_completion: Time(add(pending.requested_at.0, input.durations.expected(kind))),
+        poll_url: String::new(),
+        poll_style: PollStyle::Service,
+        target_sku: pending.target_sku,
+        target_units: pending.target_units.clone(),
+        generation: pending.generation,
+        failed_polls: 0,
+    }
 }
 
 /// An operation that ended (Azure said so, or its URL was lost and the service is idle) is
@@ -67,18 +116,44 @@ pub(super) fn ended_as_asked(
     recorded: &Recorded,
     found: &mut Findings,
 ) -> Result<(), Decision> {
-    let Some(operation) = recorded.ended.or(recorded.lost) else {
+    let live = &resource.live;
+    if let Some(pending) = recorded.pending {
+        // The process stopped around the PATCH and the service is idle: when it has the
+        // step's target, the change went through.
+        if reached(live, pending.target_sku, &pending.target_units) {
+            let done = finished(
+                &adopted(pending, input),
+                OperationResult::Succeeded,
+                None,
+                input,
+            );
+            found.observed.finished = Some(done);
+        }
+        found.observed.pending_settled = true;
+        return Ok(());
+    }
+    if let Some(operation) = recorded.followed {
+        // Followed by reading the service, which is idle now: it ended.
+        let took = input.now.duration_since(operation.started_at.0);
+        found.learned = std::time::Duration::try_from(took).ok().map(|took| {
+            let kind = crate::plan::StepKind::from(operation.action);
+            (operation.target_sku, kind, took)
+        });
+        let done = finished(operation, OperationResult::Succeeded, None, input);
+        found.observed.finished = Some(done);
+    }
+    let ended = recorded.ended.or(recorded.followed);
+    let Some(operation) = ended.or(recorded.lost) else {
         return Ok(());
     };
-    let live = &resource.live;
     if reached(live, operation.target_sku, &operation.target_units) {
-        if recorded.ended.is_none() {
+        if ended.is_none() {
             let done = finished(operation, OperationResult::Succeeded, None, input);
             found.observed.finished = Some(done);
         }
         return Ok(());
     }
-    if recorded.ended.is_none() {
+    if ended.is_none() {
         // Lost and not reached: it may never have run; the plan decides again.
         return Ok(());
     }
@@ -120,16 +195,17 @@ pub(super) fn ended_as_asked(
     Err(found.conclude(outcome, Requeue::Resync))
 }
 
-/// The plan from the live service to the spec; concludes when in sync or blocked.
+/// The plan from the live service to the spec under `policy`; concludes when in sync or
+/// blocked (a rule before a missing consent).
 pub(super) fn planned(
     input: &Input,
     resource: &ServiceResource,
+    policy: &Policy,
     finished_step: Option<(u32, u32)>,
     found: &mut Findings,
 ) -> Result<Vec<Step>, Decision> {
-    let spec = &input.resource.spec;
-    let policy = spec.planner_policy(input.settings.limits.clone(), input.durations.clone());
-    let planned = plan::plan(&spec.desired(), &resource.live, &policy, input.now);
+    let desired = input.resource.spec.desired();
+    let planned = super::preflight::rules_first(&desired, &resource.live, policy, input.now);
     found.observed.live = Some(resource.live.clone());
     match planned {
         Plan::InSync => {
@@ -226,6 +302,7 @@ pub(super) fn start(
             generation: input.resource.metadata.generation,
             service: input.resource.spec.service.service_ref(),
             current: resource.clone(),
+            refused_while_idle_before: super::started::refused_while_idle(input.previous),
             findings: found,
         })),
         // The planner never returns an empty list of steps; in sync is the honest answer.

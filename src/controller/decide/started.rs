@@ -5,7 +5,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::trust::{capacity_text, is_the_service, reached};
 use super::{Start, Verdict};
-use crate::api::{Action, LastOperation, OperationResult, OperationStatus, Reason};
+use crate::api::{
+    Action, ApimCapacityStatus, LastOperation, OperationResult, OperationStatus, PendingChange,
+    Reason,
+};
 use crate::azure::{AzureError, PatchOutcome};
 use crate::controller::context::Settings;
 use crate::controller::outcomes::{Requeue, from_azure_error};
@@ -23,12 +26,17 @@ pub fn after_start(
     now: Timestamp,
 ) -> Verdict {
     let target_units = target_units(&start);
+    let settled = match &answer {
+        Ok(_) => true,
+        Err(e) => !may_have_started(e),
+    };
     let Start {
         step,
         number,
         total,
         generation,
         service,
+        refused_while_idle_before,
         mut findings,
         ..
     } = start;
@@ -82,13 +90,93 @@ pub fn after_start(
             }
             done_at_once(&step.description(), missed)
         }
+        Err(e @ AzureError::Busy(_)) => refused_as_busy(&e, refused_while_idle_before, settings),
         Err(e) => from_azure_error(&e, settings.busy_poll_interval()),
     };
+    findings.observed.pending_settled = settled;
     Verdict {
         outcome,
         requeue,
         findings,
     }
+}
+
+/// The status to write before the PATCH of `start` is sent: the previous one with the change
+/// in `status.pending` under the client request id the PATCH will carry, so that a process
+/// that stops between the PATCH and the next status write finds it again and adopts the
+/// operation Azure runs for it instead of losing it (or sending it twice).
+pub fn intent(
+    previous: &ApimCapacityStatus,
+    start: &Start,
+    client_request_id: &str,
+    now: Timestamp,
+) -> ApimCapacityStatus {
+    let mut next = previous.clone();
+    next.pending = Some(PendingChange {
+        client_request_id: client_request_id.to_string(),
+        step: start.number,
+        total_steps: start.total,
+        description: start.step.description(),
+        action: Action::from(start.step.kind()),
+        requested_at: Time(now),
+        target_sku: start.step.target.sku,
+        target_units: target_units(start),
+        generation: start.generation,
+    });
+    next
+}
+
+/// An error after which the PATCH may still have reached Azure (no answer, or an answer
+/// that could not be read): the recorded change stays until the service shows what became
+/// of it.
+fn may_have_started(e: &AzureError) -> bool {
+    matches!(
+        e,
+        AzureError::Timeout { .. }
+            | AzureError::Connection { .. }
+            | AzureError::Malformed { .. }
+            | AzureError::MissingOperationUrl { .. }
+            | AzureError::InvalidOperationUrl(_)
+            | AzureError::ServerError(_)
+    )
+}
+
+/// How the message of a 409 on an idle service begins, so the next reconcile knows.
+const REFUSED_WHILE_IDLE: &str =
+    "Azure refused the change with a 409 although the service ran no operation";
+
+/// Whether the previous reconcile ended on a 409 (not `ScopeLocked`) to a PATCH while the
+/// service ran no operation.
+pub(super) fn refused_while_idle(previous: &ApimCapacityStatus) -> bool {
+    previous.ready().is_some_and(|ready| {
+        ready.reason == Reason::WaitingForAzure && ready.message.starts_with(REFUSED_WHILE_IDLE)
+    })
+}
+
+/// A 409 other than `ScopeLocked` to the PATCH. The service was idle when read just before
+/// (a busy one never gets a PATCH): once, an operation may have started in between, so wait
+/// and read it again (a busy service then waits at its own gate). Twice in a row on an idle
+/// service it is no "busy": stall with Azure's message, looked at again at the resync.
+fn refused_as_busy(error: &AzureError, before: bool, settings: &Settings) -> (Outcome, Requeue) {
+    if !before {
+        let message = format!("{REFUSED_WHILE_IDLE} ({error}); reading the service again");
+        let requeue = Requeue::After(
+            error
+                .retry_after()
+                .unwrap_or(settings.busy_poll_interval())
+                .max(settings.busy_poll_interval()),
+        );
+        return (Outcome::WaitingForAzure { message }, requeue);
+    }
+    let message = format!(
+        "Azure refused the change twice with a 409 while the service ran no operation, so it \
+         is not busy: {error}. It is tried again at the resync interval or when the spec changes"
+    );
+    let outcome = Outcome::Stalled {
+        reason: Reason::AzureError,
+        message,
+    };
+    (outcome, Requeue::Resync)
 }
 
 /// Azure applied the change at once (200). When the service it returned has the target,

@@ -233,7 +233,15 @@ decisions! {
         };
     a_change_refused_as_busy_waits:
         world().patch(|| Err(azure_error(Call::PatchCapacity, 409, "Conflict")))
-        => ["credentials", "get", "patch"], WaitingForAzure, BUSY;
+        => ["credentials", "get", "patch"], WaitingForAzure, BUSY,
+        then |r: &super::world::Run| assert!(r.message().starts_with("Azure refused the change with a 409 although the service ran no operation"), "{}", r.message());
+    a_second_409_on_an_idle_service_is_not_busy_and_stalls:
+        world().refused_while_idle_before().patch(|| Err(azure_error(Call::PatchCapacity, 409, "Conflict")))
+        => ["credentials", "get", "patch"], AzureError, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("twice with a 409") && r.message().contains("Conflict"), "{}", r.message());
+    a_409_after_the_service_was_busy_waits_again:
+        world().refused_while_idle_before().live(|| Ok(service(Sku::Premium, &[("West Europe", 2), ("East US", 1)], "Updating")))
+        => ["credentials", "get"], WaitingForAzure, BUSY;
     a_change_azure_refuses_stalls_with_its_code:
         world().patch(|| Err(azure_error(Call::PatchCapacity, 400, "InvalidParameters")))
         => ["credentials", "get", "patch"], AzureError, Resync,
@@ -401,3 +409,6 @@ fn other_service() -> crate::azure::ServiceResource {
     }))
     .unwrap_or_else(|e| panic!("{e}"))
 }
+
+// Preflight, consent and Azure's own refusals: tests/azure_today.rs.
+mod azure_today;

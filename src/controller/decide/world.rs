@@ -22,12 +22,16 @@ use crate::azure::{
 use crate::controller::context::Settings;
 use crate::controller::outcomes::Requeue;
 use crate::cost::Quotes;
-use crate::domain::{Sku, UnitLimits};
+use crate::domain::{AzureLimits, Sku, SubnetPrefix, UnitLimits};
+
 use crate::plan::DurationEstimates;
 use crate::policy::NamespacePolicy;
 use crate::status::Outcome;
 
 pub type Answer<T> = Box<dyn Fn() -> Result<T, AzureError>>;
+
+/// A subnet read's answer.
+pub type SubnetAnswer = Box<dyn Fn() -> Result<SubnetPrefix, super::SubnetProblem>>;
 
 /// One resource and everything around it.
 pub struct World {
@@ -43,6 +47,14 @@ pub struct World {
     pub patch: Answer<PatchOutcome>,
     /// The quotes the price cache gives (empty: the built-in table).
     pub prices: Quotes,
+    /// Azure's `/skus` answer; `None`: remembered from an earlier read (no call, nothing
+    /// reported, so the built-in table applies).
+    pub skus: Option<Answer<AzureLimits>>,
+    /// Each subnet read's answer, by subnet id; a subnet not listed is remembered as
+    /// unreadable (no call).
+    pub subnets: Vec<(String, SubnetAnswer)>,
+    /// Subnets remembered from an earlier read (no call unless read again).
+    pub remembered: Vec<(String, SubnetPrefix)>,
 }
 
 /// What one reconcile did in a world.
@@ -118,6 +130,9 @@ pub fn world() -> World {
         }),
         patch: Box::new(|| Ok(PatchOutcome::Started(handle(Duration::from_secs(60))))),
         prices: Quotes::default(),
+        skus: None,
+        subnets: Vec::new(),
+        remembered: Vec::new(),
     }
 }
 
@@ -148,12 +163,17 @@ pub fn handle(retry_after: Duration) -> OperationHandle {
 
 /// An Azure error answer with this status and code.
 pub fn azure_error(call: Call, status: u16, code: &str) -> AzureError {
+    azure_error_saying(call, status, code, &format!("{code} from Azure"))
+}
+
+/// An Azure error answer with this status, code and message.
+pub fn azure_error_saying(call: Call, status: u16, code: &str, message: &str) -> AzureError {
     AzureError::from_http(HttpFailure {
         call,
         status,
         error: AzureErrorBody {
             code: code.into(),
-            message: format!("{code} from Azure"),
+            message: message.into(),
             ..AzureErrorBody::default()
         },
         ids: RequestIds::default(),
@@ -187,7 +207,11 @@ pub fn aiming_at(operation: OperationStatus, units: &str) -> OperationStatus {
     }
 }
 
-fn condition(type_: ConditionType, status: ConditionStatus, reason: Reason) -> Condition {
+pub(super) fn condition(
+    type_: ConditionType,
+    status: ConditionStatus,
+    reason: Reason,
+) -> Condition {
     Condition {
         type_,
         status,
@@ -389,6 +413,7 @@ impl World {
                     assert!(prices_read == 1, "the prices are asked for again");
                     facts.prices = Some(Quotes::snapshot(&self.prices, &wanted));
                 }
+                Decision::Gather(need) => self.gather_preflight(need, &mut facts, &mut calls),
                 Decision::Start(start) => {
                     calls.push("patch");
                     let verdict = after_start(

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use apimcap_sim::Sku;
-use apimcap_sim::{AsyncHeader, DuringOperation, FailedState, LocationFinal, SimArgs};
+use apimcap_sim::{
+    AsyncHeader, DuringOperation, FailedState, LocationFinal, ScaleInScope, SimArgs, SubnetFull,
+};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -23,7 +25,11 @@ fn defaults_are_a_faithful_azure() {
     let config = parse(&[]).expect("defaults parse");
     assert_eq!(config.listen.to_string(), "127.0.0.1:8443");
     assert_eq!(config.retry_after, 60);
-    assert_eq!(config.async_header, AsyncHeader::None);
+    assert_eq!(config.async_header, AsyncHeader::Service);
+    assert_eq!(config.scale_in, ScaleInScope::Service);
+    assert_eq!(config.scale_in_code, "InvalidParameters");
+    assert!(config.zones_not_enabled.is_empty());
+    assert_eq!(config.subnet_full, SubnetFull::FailOperation);
     assert_eq!(config.busy.status, 409);
     assert_eq!(config.busy.code, "Conflict");
     assert!(config.auth.enabled && config.throttle.enabled && config.zone_divisibility);
@@ -82,8 +88,20 @@ fn every_switch_is_read() {
         "0.1",
         "--throttle-rate",
         "0.2",
+        "--scale-in-scope",
+        "region",
+        "--scale-in-code",
+        "ScaleInLimitExceeded",
+        "--zones-not-enabled",
+        "westeurope, East US",
+        "--subnet-full",
+        "refuse",
     ])
     .expect("switches parse");
+    assert_eq!(config.scale_in, ScaleInScope::Region);
+    assert_eq!(config.scale_in_code, "ScaleInLimitExceeded");
+    assert_eq!(config.zones_not_enabled, ["westeurope", "East US"]);
+    assert_eq!(config.subnet_full, SubnetFull::Refuse);
     assert_eq!(config.api_versions, ["2024-05-01", "2022-08-01"]);
     assert_eq!(config.limits.max_units(Sku::Premium), 40);
     assert!(!config.zone_divisibility);

@@ -15,12 +15,19 @@ async fn scale_is_a_long_running_operation_polled_by_location() {
         .await;
     assert_eq!(response.status().as_u16(), 202);
     assert_eq!(header(&response, "retry-after").as_deref(), Some("1"));
-    assert_eq!(
-        header(&response, "azure-asyncoperation"),
-        None,
-        "Location-only by default"
-    );
+    let status_url = header(&response, "azure-asyncoperation").expect("both headers by default");
     let location = header(&response, "location").expect("Location header");
+    assert!(
+        status_url.starts_with(&format!(
+            "{}{}/tenant/operationResults/",
+            sim.handle.base_url(),
+            service_path("rg-payments", "payments-apim")
+        )),
+        "the status URL is under the service: {status_url}"
+    );
+    assert_ne!(status_url, location);
+    let (status, body) = sim.get_json(&status_url).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("InProgress")));
     assert!(location.starts_with(sim.handle.base_url()), "{location}");
     assert!(location.contains("/operationresults/"), "{location}");
     assert_eq!(
@@ -52,6 +59,7 @@ async fn scale_is_a_long_running_operation_polled_by_location() {
     assert_eq!(done.status().as_u16(), 200);
     let done: Value = done.json().await.expect("resource");
     assert_eq!(done["sku"], json!({"name": "Standard", "capacity": 3}));
+    assert_eq!(sim.poll_status(&status_url).await["status"], "Succeeded");
     let (_, after) = sim.get_json(&path).await;
     assert_eq!(after["properties"]["provisioningState"], "Succeeded");
     assert_eq!(after["properties"]["targetProvisioningState"], "");
@@ -61,7 +69,11 @@ async fn scale_is_a_long_running_operation_polled_by_location() {
 
 #[tokio::test]
 async fn azure_async_operation_header_switch() {
-    for style in [AsyncHeader::Separate, AsyncHeader::SameAsLocation] {
+    for style in [
+        AsyncHeader::Separate,
+        AsyncHeader::SameAsLocation,
+        AsyncHeader::None,
+    ] {
         let mut config = config();
         config.async_header = style;
         let sim = start(config).await;
@@ -71,6 +83,11 @@ async fn azure_async_operation_header_switch() {
             .await;
         assert_eq!(response.status().as_u16(), 202);
         let location = header(&response, "location").expect("Location");
+        if style == AsyncHeader::None {
+            assert_eq!(header(&response, "azure-asyncoperation"), None);
+            assert_eq!(sim.poll_location(&location).await.status().as_u16(), 200);
+            continue;
+        }
         let status_url = header(&response, "azure-asyncoperation").expect("Azure-AsyncOperation");
         if style == AsyncHeader::Separate {
             assert!(

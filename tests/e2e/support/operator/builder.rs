@@ -14,6 +14,8 @@ pub struct SeedSvc {
     pub name: String,
     pub sku: String,
     pub regions: Vec<(String, u32)>,
+    /// Extra seed lines of this service (four-space indented), e.g. `    zones: ["1"]\n`.
+    pub extra: String,
 }
 
 impl SeedSvc {
@@ -31,11 +33,12 @@ impl SeedSvc {
                 ));
             }
         }
+        out.push_str(&self.extra);
         out
     }
 }
 
-fn seed_yaml(services: &[SeedSvc]) -> String {
+fn seed_yaml(services: &[SeedSvc], principals: &str, sections: &str) -> String {
     let mut out = String::from("services:\n");
     for s in services {
         out.push_str(&s.yaml());
@@ -43,6 +46,8 @@ fn seed_yaml(services: &[SeedSvc]) -> String {
     out.push_str(&format!(
         "principals:\n  - {{tenant: {TENANT}, clientId: {OPERATOR_CLIENT}, clientSecret: {OPERATOR_SECRET}}}\n  - {{tenant: {TENANT}, clientId: {TEAM_CLIENT}, clientSecret: {TEAM_SECRET}}}\n  - tenant: {TENANT}\n    clientId: {READER_CLIENT}\n    clientSecret: {READER_SECRET}\n    roles: [{{scope: /subscriptions/{SUB}, access: read}}]\n  - tenant: {TENANT}\n    clientId: {NOBODY_CLIENT}\n    clientSecret: {NOBODY_SECRET}\n    roles: []\n"
     ));
+    out.push_str(principals);
+    out.push_str(sections);
     out
 }
 
@@ -50,14 +55,23 @@ fn seed_yaml(services: &[SeedSvc]) -> String {
 pub struct Builder {
     test: String,
     services: Vec<SeedSvc>,
+    principals: String,
+    sections: String,
     config: SimConfig,
     args: Vec<String>,
     start_operator: bool,
+    image: Option<String>,
 }
 
 impl Builder {
     /// Adds a service to the seed, named after the test (`-2`, `-3`... for more).
-    pub fn service(mut self, sku: &str, regions: &[(&str, u32)]) -> Self {
+    pub fn service(self, sku: &str, regions: &[(&str, u32)]) -> Self {
+        self.service_with(sku, regions, "")
+    }
+
+    /// [`Builder::service`] with extra seed lines for it (four-space indented: zones, a
+    /// subnet, `virtualNetworkType`...).
+    pub fn service_with(mut self, sku: &str, regions: &[(&str, u32)], extra: &str) -> Self {
         let slug: String = self
             .test
             .chars()
@@ -73,7 +87,20 @@ impl Builder {
             name,
             sku: sku.to_string(),
             regions: regions.iter().map(|(l, u)| (l.to_string(), *u)).collect(),
+            extra: extra.to_string(),
         });
+        self
+    }
+
+    /// Extra principals of the seed (list entries, two-space indented).
+    pub fn principals(mut self, yaml: &str) -> Self {
+        self.principals.push_str(yaml);
+        self
+    }
+
+    /// Extra top-level sections of the seed (`subnets:`, `locks:`).
+    pub fn seed_sections(mut self, yaml: &str) -> Self {
+        self.sections.push_str(yaml);
         self
     }
 
@@ -90,6 +117,12 @@ impl Builder {
         self
     }
 
+    /// Runs the operator from container `image` (see [`super::container`]).
+    pub fn image(mut self, image: &str) -> Self {
+        self.image = Some(image.to_string());
+        self
+    }
+
     /// Starts the simulator only; call [`E2e::start_operator`] later.
     pub fn without_operator(mut self) -> Self {
         self.start_operator = false;
@@ -102,7 +135,8 @@ impl Builder {
         let cp = shared();
         cp.install_crds();
         let ns = cp.namespace(&self.test);
-        self.config.seed = Seed::parse(&seed_yaml(&self.services)).expect("the test seed parses");
+        let seed = seed_yaml(&self.services, &self.principals, &self.sections);
+        self.config.seed = Seed::parse(&seed).expect("the test seed parses");
         let _ = rustls::crypto::ring::default_provider().install_default();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -137,6 +171,7 @@ impl Builder {
             standby: None,
             starts: 0,
             names: Default::default(),
+            image: self.image,
             _dir: dir,
             _access: access,
         };
@@ -153,6 +188,8 @@ impl E2e {
         Builder {
             test: test.to_string(),
             services: Vec::new(),
+            principals: String::new(),
+            sections: String::new(),
             config: SimConfig {
                 retry_after: 1,
                 time_scale: TIME_SCALE,
@@ -160,6 +197,7 @@ impl E2e {
             },
             args: Vec::new(),
             start_operator: true,
+            image: None,
         }
     }
 }

@@ -20,6 +20,7 @@ use apimcap_sim::SimHandle;
 use super::{ControlPlane, shared};
 
 mod builder;
+pub mod container;
 mod requests;
 mod resource;
 
@@ -67,6 +68,8 @@ pub struct E2e {
     starts: u32,
     /// The instance name (`POD_NAME`) of each process started, by PID.
     names: std::collections::HashMap<u32, String>,
+    /// Run the operator from this container image instead of the cargo-built binary.
+    image: Option<String>,
     _dir: tempfile::TempDir,
     _access: super::access::Access,
 }
@@ -118,19 +121,18 @@ impl E2e {
         self.standby.as_ref().map(Child::id)
     }
 
+    /// The name of the container of the latest start (unique per test binary and start).
+    pub fn container_name(&self) -> String {
+        format!("apimcap-e2e-{}-{}", std::process::id(), self.starts)
+    }
+
     /// The name the process `pid` has in the Lease and in Events.
     pub fn instance_of(&self, pid: u32) -> String {
         self.names.get(&pid).cloned().unwrap_or_default()
     }
 
-    fn spawn(&mut self, metrics_port: u16) -> Child {
-        self.starts += 1;
-        let mut log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("the operator log opens");
-        writeln!(log, "===== apimcap run, start #{} =====", self.starts).expect("log write");
+    /// The arguments of `apimcap run`: the world's endpoints, the defaults and the test's own.
+    fn run_args(&self, metrics_port: u16) -> Vec<String> {
         let base = self.sim().base_url().to_string();
         // Overridable by `Builder::arg` (clap refuses a flag given twice).
         let defaults = [
@@ -147,34 +149,75 @@ impl E2e {
             .args
             .iter()
             .any(|a| a.starts_with("--namespace-policy"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_apimcap"));
+        let (kubeconfig, ca) = match self.image {
+            None => (
+                self.cp.kubeconfig.display().to_string(),
+                self.ca.display().to_string(),
+            ),
+            Some(_) => (
+                container::KUBECONFIG.to_string(),
+                container::CA_BUNDLE.to_string(),
+            ),
+        };
+        let mut args = vec![
+            "run".to_string(),
+            format!("--kubeconfig={kubeconfig}"),
+            format!("--arm-endpoint={base}"),
+            format!("--authority-host={base}"),
+            format!("--ca-bundle={ca}"),
+        ];
+        args.extend(
+            defaults
+                .iter()
+                .filter(|d| {
+                    let flag = d.split('=').next().unwrap_or_default();
+                    let given = self.args.iter().any(|a| a.split('=').next() == Some(flag));
+                    let policy_instead = policed && flag == "--allow-all-namespaces";
+                    !given && !policy_instead
+                })
+                .cloned(),
+        );
+        args.extend(self.args.iter().map(|a| a.replace("{ns}", &self.ns)));
+        args
+    }
+
+    fn spawn(&mut self, metrics_port: u16) -> Child {
+        self.starts += 1;
+        let mut log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("the operator log opens");
+        writeln!(log, "===== apimcap run, start #{} =====", self.starts).expect("log write");
+        let args = self.run_args(metrics_port);
+        // One name per process, as the chart gives one per pod.
+        let name = format!("apimcap-e2e-{}", self.starts);
+        let env = run_env(&name);
+        let mut command = match &self.image {
+            None => {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_apimcap"));
+                command.args(&args).envs(env.iter().cloned());
+                command
+            }
+            Some(image) => {
+                let dir = self._dir.path();
+                let mounts = [
+                    (
+                        container::readable_copy(&self.cp.kubeconfig, dir, "kubeconfig"),
+                        container::KUBECONFIG,
+                    ),
+                    (
+                        container::readable_copy(&self.ca, dir, "ca.crt"),
+                        container::CA_BUNDLE,
+                    ),
+                ];
+                container::command(image, &self.container_name(), &mounts, &env, &args, dir)
+            }
+        };
         command
-            .arg("run")
-            .arg(format!("--kubeconfig={}", self.cp.kubeconfig.display()))
-            .arg(format!("--arm-endpoint={base}"))
-            .arg(format!("--authority-host={base}"))
-            .arg(format!("--ca-bundle={}", self.ca.display()))
-            .args(defaults.iter().filter(|d| {
-                let flag = d.split('=').next().unwrap_or_default();
-                let given = self.args.iter().any(|a| a.split('=').next() == Some(flag));
-                let policy_instead = policed && flag == "--allow-all-namespaces";
-                !given && !policy_instead
-            }))
-            .args(self.args.iter().map(|a| a.replace("{ns}", &self.ns)))
-            .env("AZURE_TENANT_ID", TENANT)
-            .env("AZURE_CLIENT_ID", OPERATOR_CLIENT)
-            .env("AZURE_CLIENT_SECRET", OPERATOR_SECRET)
-            .env("NO_COLOR", "1")
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_string()),
-            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
-        // One name per process, as the chart gives one per pod.
-        let name = format!("apimcap-e2e-{}", self.starts);
-        command.env("POD_NAME", &name);
         super::die_with_parent(&mut command);
         let child = command.spawn().expect("apimcap starts");
         self.names.insert(child.id(), name);
@@ -259,6 +302,12 @@ impl Drop for E2e {
             let _ = child.kill();
             let _ = child.wait();
         }
+        if self.image.is_some() {
+            // Killing `podman run` leaves the container running.
+            for start in 1..=self.starts {
+                container::remove(&format!("apimcap-e2e-{}-{start}", std::process::id()));
+            }
+        }
         if std::thread::panicking() {
             let log = self.operator_log();
             let lines: Vec<&str> = log.lines().collect();
@@ -281,6 +330,24 @@ impl Drop for E2e {
             self.rt.block_on(sim.shutdown());
         }
     }
+}
+
+/// The environment of `apimcap run` (the operator's Azure identity) for instance `name`.
+fn run_env(name: &str) -> Vec<(String, String)> {
+    [
+        ("AZURE_TENANT_ID", TENANT.to_string()),
+        ("AZURE_CLIENT_ID", OPERATOR_CLIENT.to_string()),
+        ("AZURE_CLIENT_SECRET", OPERATOR_SECRET.to_string()),
+        ("NO_COLOR", "1".to_string()),
+        (
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_string()),
+        ),
+        ("POD_NAME", name.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 /// `Duration::from_secs`, short.

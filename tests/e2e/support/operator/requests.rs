@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::E2e;
 
 impl E2e {
-    fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    /// One call of the simulator's admin endpoint (`/_sim` + `path`).
+    pub fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         super::super::sim_admin(
             &self.rt,
             &self.http,
@@ -80,6 +81,15 @@ impl E2e {
         self.admin(
             reqwest::Method::POST,
             &format!("/operations/{id}/cancel"),
+            None,
+        );
+    }
+
+    /// Ends a running operation now as `Succeeded` (the change applied).
+    pub fn complete_operation(&self, id: &str) {
+        self.admin(
+            reqwest::Method::POST,
+            &format!("/operations/{id}/complete"),
             None,
         );
     }
