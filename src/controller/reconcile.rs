@@ -241,8 +241,8 @@ pub fn error_policy(obj: Arc<ApimCapacity>, error: &Error, ctx: Arc<Context>) ->
     Action::requeue(ctx.next_backoff(&object))
 }
 
-/// Writes the status by server-side apply with the operator's field manager; returns the
-/// resourceVersion it produced.
+/// Writes the whole status under the operator's field manager; returns the resourceVersion
+/// it produced.
 async fn write_status(
     ctx: &Context,
     obj: &ApimCapacity,
@@ -251,23 +251,30 @@ async fn write_status(
     let namespace = obj.namespace().unwrap_or_default();
     let name = obj.name_any();
     let api: kube::Api<ApimCapacity> = kube::Api::namespaced(ctx.client.clone(), &namespace);
-    let patch = serde_json::json!({
-        "apiVersion": "capacity.apim.dev/v1alpha1",
-        "kind": "ApimCapacity",
-        "status": status,
-    });
+    let failed = |source| Error::StatusWrite {
+        namespace: namespace.clone(),
+        name: name.clone(),
+        source,
+    };
+    // The whole status is replaced (a JSON Patch `add` of /status), not merged: fields
+    // someone else wrote into it (e.g. `kubectl patch --subresource=status`) would otherwise
+    // survive the operator's writes, leave an object the schema refuses, and make every
+    // later status write fail.
+    let patch = serde_json::from_value(serde_json::json!([
+        {"op": "add", "path": "/status", "value": status}
+    ]))
+    .map_err(|e| failed(kube::Error::SerdeError(e)))?;
     let written = api
         .patch_status(
             &name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(&patch),
+            &PatchParams {
+                field_manager: Some(FIELD_MANAGER.to_string()),
+                ..PatchParams::default()
+            },
+            &Patch::<()>::Json(patch),
         )
         .await
-        .map_err(|source| Error::StatusWrite {
-            namespace: namespace.clone(),
-            name: name.clone(),
-            source,
-        })?;
+        .map_err(failed)?;
     Ok(written
         .metadata
         .resource_version

@@ -52,7 +52,15 @@ struct MetricRequest {
     value: f64,
 }
 
-const SERVICE_ACTIONS: &[&str] = &["drift", "busy", "fail-next-operation", "metrics"];
+/// The body of `POST /_sim/services/{service}/hold`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldRequest {
+    /// How many of the next operations succeed without changing the service.
+    operations: u32,
+}
+
+const SERVICE_ACTIONS: &[&str] = &["drift", "busy", "fail-next-operation", "hold", "metrics"];
 
 /// Handles `/_sim/...`; `path` starts after `/_sim`.
 pub fn handle(
@@ -274,6 +282,16 @@ fn service_action(
             };
             if let Some(service) = state.services.get_mut(&key) {
                 service.fail_next = Some(spec);
+            }
+            json_response(200, &service_json(state, &key).unwrap_or_default())
+        }
+        (Some("hold"), &Method::POST) => {
+            let request: HoldRequest = match parse(body) {
+                Ok(r) => r,
+                Err(response) => return *response,
+            };
+            if let Some(service) = state.services.get_mut(&key) {
+                service.hold_next = request.operations;
             }
             json_response(200, &service_json(state, &key).unwrap_or_default())
         }

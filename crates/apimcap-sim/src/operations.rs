@@ -71,10 +71,12 @@ pub fn start(
     let service = state.services.get_mut(key)?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = Instant::now();
-    let fault = if kind == OpKind::Foreign {
-        None
+    let (fault, hollow) = if kind == OpKind::Foreign {
+        (None, false)
     } else {
-        service.fail_next.take()
+        let hollow = service.hold_next > 0;
+        service.hold_next = service.hold_next.saturating_sub(1);
+        (service.fail_next.take(), hollow)
     };
     let operation = Operation {
         id: id.clone(),
@@ -88,6 +90,7 @@ pub fn start(
         ended_at: None,
         target,
         fault,
+        hollow,
         status: OpStatus::InProgress,
     };
     service.operation = Some(id.clone());
@@ -129,7 +132,7 @@ pub fn finish(state: &mut SimState, id: &str, outcome: OpStatus) {
     let Some(service) = state.services.get_mut(&op.key) else {
         return;
     };
-    if outcome == OpStatus::Succeeded {
+    if outcome == OpStatus::Succeeded && !op.hollow {
         service.body = op.target.clone();
     } else if outcome == OpStatus::Failed && failed_state == FailedState::Failed {
         service.body["properties"]["provisioningState"] = json!("Failed");

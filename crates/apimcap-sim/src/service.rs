@@ -395,6 +395,7 @@ pub fn put(
             etag_seq: 1,
             operation: None,
             fail_next: None,
+            hold_next: 0,
             metrics: Default::default(),
         },
     );

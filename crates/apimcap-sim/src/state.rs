@@ -87,6 +87,8 @@ pub struct Operation {
     pub target: Value,
     /// When set, the operation fails with this error at its end.
     pub fault: Option<ErrorSpec>,
+    /// Succeeds without changing the service (something put it back: a policy, a writer).
+    pub hollow: bool,
     pub status: OpStatus,
 }
 
@@ -117,6 +119,8 @@ pub struct Service {
     pub operation: Option<String>,
     /// The next operation on this service fails with this error.
     pub fail_next: Option<ErrorSpec>,
+    /// The next this many operations on this service succeed without changing it.
+    pub hold_next: u32,
     pub metrics: MetricValues,
 }
 
@@ -182,6 +186,7 @@ impl SimState {
                     etag_seq: 1,
                     operation: None,
                     fail_next: None,
+                    hold_next: 0,
                     metrics,
                 },
             );

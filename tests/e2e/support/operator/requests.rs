@@ -54,6 +54,15 @@ impl E2e {
         );
     }
 
+    /// The next `operations` operations on the service succeed without changing it.
+    pub fn hold(&self, service: &str, operations: u32) {
+        self.admin(
+            reqwest::Method::POST,
+            &format!("/services/{service}/hold"),
+            Some(json!({"operations": operations})),
+        );
+    }
+
     /// The next operation on the service fails with this error.
     pub fn fail_next_operation(&self, service: &str, code: &str, message: &str) {
         self.admin(
