@@ -21,7 +21,9 @@ use super::events::{self, EventType};
 use super::gather::gather;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
+use crate::domain::Sku;
 use crate::metrics::ResourceView;
+use crate::plan::StepKind;
 use crate::status::{Outcome, next_status};
 
 /// More gathers than there are kinds of facts means the decision loops: a bug, reported as
@@ -155,17 +157,7 @@ async fn report(
         requeue,
         findings,
     } = verdict;
-    if let Some((tier, kind, took)) = findings.learned {
-        ctx.durations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .record_for(tier, kind, took);
-        ctx.metrics.operation_finished(kind.as_str(), took);
-        ctx.keep_durations().await;
-    }
-    if findings.drift_corrected {
-        ctx.metrics.drift_detected();
-    }
+    learn(ctx, findings.learned, findings.drift_corrected).await;
     let next = next_status(
         previous,
         obj.metadata.generation,
@@ -173,18 +165,7 @@ async fn report(
         &outcome,
         now,
     );
-    // A status that could not be written is kept (it may carry the operation Azure now
-    // runs) and written again by the next reconcile; this round's Events still go out.
-    let mut unwritten = None;
-    if next != *previous || ctx.unwritten_status(object).is_some() {
-        match write_status(ctx, obj, &next).await {
-            Ok(version) => ctx.remember_status(object, version, &next),
-            Err(e) => {
-                ctx.keep_unwritten(object, &next);
-                unwritten = Some(e);
-            }
-        }
-    }
+    let unwritten = persist(ctx, obj, object, previous, &next).await;
     let mut notes = events::transitions(previous, &next);
     notes.extend(findings.events);
     for n in &notes {
@@ -195,18 +176,7 @@ async fn report(
     }
     events::publish(ctx, obj, &notes).await;
 
-    let action = match requeue {
-        Requeue::Backoff => Action::requeue(ctx.next_backoff(object)),
-        other => {
-            ctx.reset_backoff(object);
-            match other {
-                // Never later than the resync: Azure's Retry-After cannot park an object.
-                Requeue::After(wait) => Action::requeue(wait.min(ctx.settings.resync_interval)),
-                Requeue::Resync => Action::requeue(jitter(ctx.settings.resync_interval, 0.1)),
-                Requeue::OnChange | Requeue::Backoff => Action::await_change(),
-            }
-        }
-    };
+    let action = next_look(ctx, object, requeue);
     ctx.metrics.reconciled(
         outcome.label(),
         started.elapsed(),
@@ -218,6 +188,67 @@ async fn report(
     match unwritten {
         Some(e) => Err(e),
         None => Ok(action),
+    }
+}
+
+/// What a finished operation taught (its duration, by tier and kind) and drift corrected,
+/// into the learned durations (kept in the ConfigMap, if any) and the metrics.
+async fn learn(
+    ctx: &Context,
+    learned: Option<(Sku, StepKind, std::time::Duration)>,
+    drift_corrected: bool,
+) {
+    if let Some((tier, kind, took)) = learned {
+        ctx.durations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record_for(tier, kind, took);
+        ctx.metrics.operation_finished(kind.as_str(), took);
+        ctx.keep_durations().await;
+    }
+    if drift_corrected {
+        ctx.metrics.drift_detected();
+    }
+}
+
+/// Writes `next` when it changed (or an earlier one is still unwritten). A status that could
+/// not be written is kept (it may carry the operation Azure now runs) and written again by
+/// the next reconcile; the error is returned so the reconcile retries with backoff.
+async fn persist(
+    ctx: &Context,
+    obj: &ApimCapacity,
+    object: &ObjectRef<ApimCapacity>,
+    previous: &ApimCapacityStatus,
+    next: &ApimCapacityStatus,
+) -> Option<Error> {
+    if next == previous && ctx.unwritten_status(object).is_none() {
+        return None;
+    }
+    match write_status(ctx, obj, next).await {
+        Ok(version) => {
+            ctx.remember_status(object, version, next);
+            None
+        }
+        Err(e) => {
+            ctx.keep_unwritten(object, next);
+            Some(e)
+        }
+    }
+}
+
+/// When to look at the object again.
+fn next_look(ctx: &Context, object: &ObjectRef<ApimCapacity>, requeue: Requeue) -> Action {
+    match requeue {
+        Requeue::Backoff => Action::requeue(ctx.next_backoff(object)),
+        other => {
+            ctx.reset_backoff(object);
+            match other {
+                // Never later than the resync: Azure's Retry-After cannot park an object.
+                Requeue::After(wait) => Action::requeue(wait.min(ctx.settings.resync_interval)),
+                Requeue::Resync => Action::requeue(jitter(ctx.settings.resync_interval, 0.1)),
+                Requeue::OnChange | Requeue::Backoff => Action::await_change(),
+            }
+        }
     }
 }
 

@@ -15,10 +15,11 @@ use super::context::{Context, Settings};
 use super::durations_store::DurationsStore;
 use super::election::{self, Leader};
 use super::fence::Fence;
-use super::leader::{InvalidLeaseConfig, LeaseConfig};
+use super::leader::{InvalidLeaseConfig, LeaseConfig, Lost};
 use super::watch::watch_resources;
 use super::{clients, heartbeat, reconcile};
-use crate::azure::{AzureError, AzureSettings, CredentialSource};
+use crate::api::ApimCapacity;
+use crate::azure::{ArmClient, AzureError, AzureSettings, CredentialFactory, CredentialSource};
 use crate::domain::UnitLimits;
 use crate::http::Health;
 use crate::metrics::Metrics;
@@ -99,23 +100,9 @@ pub enum RunError {
 pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let (client, watch_client) = kube_clients(config.kubeconfig.as_deref()).await?;
     let limits = UnitLimits::default().with_overrides(&config.unit_limits)?;
-    let policy = NamespacePolicy::from_flags(
-        config.namespace_policy.as_deref(),
-        config.allow_all_namespaces,
-    )?;
-    if policy.as_ref().is_some_and(|p| p.scopes.is_empty()) {
-        tracing::warn!(
-            "no namespace may target Azure: give a --namespace-policy, or --allow-all-namespaces"
-        );
-    }
+    let policy = namespace_policy(&config)?;
     let metrics = Arc::new(Metrics::default());
-    let azure = AzureSettings {
-        min_retry_after: Some(config.min_retry_after),
-        ..config.azure.clone()
-    };
-    let (arm, credentials) = crate::azure::connect(&azure, &CredentialSource::from_environment())?;
-    let arm = arm.with_observer(metrics.clone());
-    tracing::info!(arm = %arm.config().base_url, "Azure endpoint");
+    let (arm, credentials) = azure_clients(&config, &metrics)?;
     let prices = crate::cost::PriceService::new(
         config.prices.clone(),
         crate::cost::HttpPageSource::new(arm.http_client().clone()),
@@ -151,18 +138,12 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         None => Default::default(),
     };
     let (reader, writer) = reflector::store();
+    let settings = settings(&config, limits);
     let ctx = Context::new(
         client.clone(),
         arm,
         credentials,
-        Settings {
-            limits,
-            resync_interval: config.resync_interval,
-            min_retry_after: config.min_retry_after,
-            backoff_base: config.min_retry_after.max(Duration::from_secs(1)),
-            backoff_max: Duration::from_secs(300),
-            currency: config.prices.currency,
-        },
+        settings,
         identity,
         metrics.clone(),
         reader.clone(),
@@ -173,26 +154,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     .with_prices(prices)
     .with_durations(learned, store);
     let stream = watch_resources(watch_client, writer, health.clone(), metrics.clone());
-    let beat = health
-        .liveness
-        .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
-    let store = reader.clone();
-    let gauges = metrics.clone();
-    let controller = Controller::for_stream(stream, reader)
-        .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
-        .reconcile_on(heartbeat::ticks())
-        .graceful_shutdown_on(stopping(stop))
-        .run(reconcile::reconcile, reconcile::error_policy, Arc::new(ctx))
-        .for_each(|result| {
-            if heartbeat::is_tick(&result) {
-                beat.beat();
-                // Deleted objects are not reconciled again: drop their per-object series.
-                gauges.forget_missing(|object| store.get(object).is_some());
-            } else if let Err(e) = result {
-                tracing::debug!(error = %e, "reconcile loop");
-            }
-            std::future::ready(())
-        });
+    let controller = reconcile_all(ctx, stream, reader, config.concurrency, stop, &health);
     // Losing the Lease drops the controller at once, which cancels running reconciles (the
     // fence already stops their next Azure write).
     let lost = match leader.as_mut() {
@@ -206,19 +168,101 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         }
     };
     metrics.set_leader(false);
-    if let Some(why) = &lost {
-        tracing::error!(reason = ?why, "lost the leader Lease: abandoned running reconciles");
-    } else if let Some(leader) = leader
-        && !leader.is_lost()
-    {
-        leader.release().await;
-    }
+    step_down(leader, lost.as_ref()).await;
     terminate.abort();
     tracing::info!("controller stopped");
     if lost.is_some() {
         return Err(RunError::LeadershipLost);
     }
     finish_http(http, config.metrics_addr).await
+}
+
+/// The reconcile's settings from the command line.
+fn settings(config: &RunConfig, limits: UnitLimits) -> Settings {
+    Settings {
+        limits,
+        resync_interval: config.resync_interval,
+        min_retry_after: config.min_retry_after,
+        backoff_base: config.min_retry_after.max(Duration::from_secs(1)),
+        backoff_max: Duration::from_secs(300),
+        currency: config.prices.currency,
+    }
+}
+
+/// The ARM client (its requests counted in `metrics`) and the factory of credentials.
+fn azure_clients(
+    config: &RunConfig,
+    metrics: &Arc<Metrics>,
+) -> Result<(ArmClient, CredentialFactory), RunError> {
+    let azure = AzureSettings {
+        min_retry_after: Some(config.min_retry_after),
+        ..config.azure.clone()
+    };
+    let (arm, credentials) = crate::azure::connect(&azure, &CredentialSource::from_environment())?;
+    let arm = arm.with_observer(metrics.clone());
+    tracing::info!(arm = %arm.config().base_url, "Azure endpoint");
+    Ok((arm, credentials))
+}
+
+/// The namespace policy of the flags; warns when it lets no namespace reach Azure.
+fn namespace_policy(config: &RunConfig) -> Result<Option<NamespacePolicy>, RunError> {
+    let policy = NamespacePolicy::from_flags(
+        config.namespace_policy.as_deref(),
+        config.allow_all_namespaces,
+    )?;
+    if policy.as_ref().is_some_and(|p| p.scopes.is_empty()) {
+        tracing::warn!(
+            "no namespace may target Azure: give a --namespace-policy, or --allow-all-namespaces"
+        );
+    }
+    Ok(policy)
+}
+
+/// After the controller stopped: a lost Lease is reported; a Lease still held is released
+/// so a standby takes over at once.
+async fn step_down(leader: Option<Leader>, lost: Option<&Lost>) {
+    if let Some(why) = lost {
+        tracing::error!(reason = ?why, "lost the leader Lease: abandoned running reconciles");
+    } else if let Some(leader) = leader
+        && !leader.is_lost()
+    {
+        leader.release().await;
+    }
+}
+
+/// Reconciles every watched resource until `stop`: the controller with its heartbeat (for
+/// `/livez`) and the per-object metrics of deleted objects dropped.
+async fn reconcile_all(
+    ctx: Context,
+    stream: impl futures::Stream<Item = Result<ApimCapacity, kube::runtime::watcher::Error>>
+    + Send
+    + 'static,
+    reader: reflector::Store<ApimCapacity>,
+    concurrency: u16,
+    stop: watch::Receiver<bool>,
+    health: &Health,
+) {
+    let beat = health
+        .liveness
+        .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
+    let store = reader.clone();
+    let gauges = ctx.metrics.clone();
+    Controller::for_stream(stream, reader)
+        .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
+        .reconcile_on(heartbeat::ticks())
+        .graceful_shutdown_on(stopping(stop))
+        .run(reconcile::reconcile, reconcile::error_policy, Arc::new(ctx))
+        .for_each(|result| {
+            if heartbeat::is_tick(&result) {
+                beat.beat();
+                // Deleted objects are not reconciled again: drop their per-object series.
+                gauges.forget_missing(|object| store.get(object).is_some());
+            } else if let Err(e) = result {
+                tracing::debug!(error = %e, "reconcile loop");
+            }
+            std::future::ready(())
+        })
+        .await;
 }
 
 /// Serves `/metrics`, `/livez` and `/readyz` until `stop`.

@@ -12,9 +12,10 @@ use crate::api::{
     ConditionType, LastOperation, OperationResult, OperationStatus, PendingChange, PollStyle,
     Reason,
 };
-use crate::azure::{ErrorKind, OperationHandle, PollOutcome, ServiceResource};
+use crate::azure::{AzureError, ErrorKind, OperationHandle, PollOutcome, ServiceResource};
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::Requeue;
+use crate::domain::ServiceRef;
 use crate::plan::StepKind;
 use crate::status::Outcome;
 use crate::time::add;
@@ -84,6 +85,17 @@ pub(super) fn recorded<'f>(
     let Some(poll) = &facts.poll else {
         return Err(Decision::Gather(Need::Poll(handle(operation, input))));
     };
+    polled(operation, poll, &service, input, found)
+}
+
+/// What the answer to the poll of the recorded operation means.
+fn polled<'f>(
+    operation: &'f OperationStatus,
+    poll: &'f Result<PollOutcome, AzureError>,
+    service: &ServiceRef,
+    input: &Input,
+    found: &mut Findings,
+) -> Result<Recorded<'f>, Decision> {
     match poll {
         Ok(PollOutcome::Running { retry_after }) if !overdue(operation, input) => {
             let operation = OperationStatus {
@@ -107,7 +119,7 @@ pub(super) fn recorded<'f>(
             found.observed.finished =
                 Some(finished(operation, OperationResult::Succeeded, None, input));
             // A body that is not this service is not taken as the live service.
-            let resource = resource.as_ref().filter(|r| is_the_service(r, &service));
+            let resource = resource.as_ref().filter(|r| is_the_service(r, service));
             Ok(Recorded {
                 resource,
                 ended: Some(operation),

@@ -97,7 +97,10 @@ fn adopted(pending: &PendingChange, input: &Input) -> OperationStatus {
         description: pending.description.clone(),
         action: pending.action,
         started_at: pending.requested_at.clone(),
-        expected_completion: Time(add(pending.requested_at.0, input.durations.expected(kind))),
+        expected_completion: Time(add(
+            pending.requested_at.0,
+            input.durations.expected_for(pending.target_sku, kind),
+        )),
         poll_url: String::new(),
         poll_style: PollStyle::Service,
         target_sku: pending.target_sku,
@@ -118,18 +121,7 @@ pub(super) fn ended_as_asked(
 ) -> Result<(), Decision> {
     let live = &resource.live;
     if let Some(pending) = recorded.pending {
-        // The process stopped around the PATCH and the service is idle: when it has the
-        // step's target, the change went through.
-        if reached(live, pending.target_sku, &pending.target_units) {
-            let done = finished(
-                &adopted(pending, input),
-                OperationResult::Succeeded,
-                None,
-                input,
-            );
-            found.observed.finished = Some(done);
-        }
-        found.observed.pending_settled = true;
+        settle_pending(pending, live, input, found);
         return Ok(());
     }
     if let Some(operation) = recorded.followed {
@@ -157,6 +149,17 @@ pub(super) fn ended_as_asked(
         // Lost and not reached: it may never have run; the plan decides again.
         return Ok(());
     }
+    missed_target(operation, live, input, found)
+}
+
+/// Azure reported the step done, and the service does not have its target: tried once more
+/// per generation, then the resource stalls with both values.
+fn missed_target(
+    operation: &OperationStatus,
+    live: &crate::domain::LiveService,
+    input: &Input,
+    found: &mut Findings,
+) -> Result<(), Decision> {
     let missed = format!(
         "Azure reports {}, the step asked for {} {}",
         capacity_text(live),
@@ -193,6 +196,27 @@ pub(super) fn ended_as_asked(
         message,
     };
     Err(found.conclude(outcome, Requeue::Resync))
+}
+
+/// A change recorded before its PATCH, and the service idle: the process stopped around the
+/// PATCH. When the service has the step's target, the change went through; either way the
+/// recorded change is settled (the plan decides what is left).
+fn settle_pending(
+    pending: &PendingChange,
+    live: &crate::domain::LiveService,
+    input: &Input,
+    found: &mut Findings,
+) {
+    if reached(live, pending.target_sku, &pending.target_units) {
+        let done = finished(
+            &adopted(pending, input),
+            OperationResult::Succeeded,
+            None,
+            input,
+        );
+        found.observed.finished = Some(done);
+    }
+    found.observed.pending_settled = true;
 }
 
 /// The plan from the live service to the spec under `policy`; concludes when in sync or

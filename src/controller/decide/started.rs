@@ -4,12 +4,12 @@ use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::trust::{capacity_text, is_the_service, reached};
-use super::{Start, Verdict};
+use super::{Findings, Start, Verdict};
 use crate::api::{
     Action, ApimCapacityStatus, LastOperation, OperationResult, OperationStatus, PendingChange,
     Reason,
 };
-use crate::azure::{AzureError, PatchOutcome};
+use crate::azure::{AzureError, OperationHandle, PatchOutcome, ServiceResource};
 use crate::controller::context::Settings;
 use crate::controller::outcomes::{Requeue, from_azure_error};
 use crate::domain::units_summary;
@@ -19,7 +19,7 @@ use crate::time::add;
 
 /// The verdict of a started step, from Azure's answer to its PATCH.
 pub fn after_start(
-    start: Start,
+    mut start: Start,
     answer: Result<PatchOutcome, AzureError>,
     settings: &Settings,
     durations: &DurationEstimates,
@@ -30,67 +30,17 @@ pub fn after_start(
         Ok(_) => true,
         Err(e) => !may_have_started(e),
     };
-    let Start {
-        step,
-        number,
-        total,
-        generation,
-        service,
-        refused_while_idle_before,
-        mut findings,
-        ..
-    } = start;
+    let mut findings = std::mem::take(&mut start.findings);
     let (outcome, requeue) = match answer {
         Ok(PatchOutcome::Started(handle)) => {
-            let action = Action::from(step.kind());
-            let operation = OperationStatus {
-                step: number,
-                total_steps: total,
-                description: step.description(),
-                action,
-                started_at: Time(handle.started_at),
-                expected_completion: Time(add(
-                    now,
-                    durations.expected_for(step.target.sku, step.kind()),
-                )),
-                poll_url: handle.url.clone(),
-                poll_style: handle.style,
-                target_sku: step.target.sku,
-                target_units,
-                generation,
-                failed_polls: 0,
-            };
-            let wait = handle.retry_after.max(settings.min_retry_after);
-            let outcome = Outcome::InProgress {
-                reason: action.reason(),
-                operation,
-            };
-            (outcome, Requeue::After(wait))
+            running(&start, &handle, target_units, settings, durations, now)
         }
         Ok(PatchOutcome::Done(resource)) => {
-            let reached = is_the_service(&resource, &service)
-                && reached(&resource.live, step.target.sku, &target_units);
-            let missed = (!reached).then(|| {
-                format!(
-                    "Azure reports {}, the step asked for {} {target_units}",
-                    capacity_text(&resource.live),
-                    step.target.sku
-                )
-            });
-            if findings.observed.finished.is_none() || missed.is_some() {
-                findings.observed.finished = Some(LastOperation {
-                    description: step.description(),
-                    result: OperationResult::Succeeded,
-                    started_at: Time(now),
-                    finished_at: Time(now),
-                    error: None,
-                    generation,
-                    target_missed: missed.clone(),
-                });
-            }
-            done_at_once(&step.description(), missed)
+            applied_at_once(&start, &resource, &target_units, &mut findings, now)
         }
-        Err(e @ AzureError::Busy(_)) => refused_as_busy(&e, refused_while_idle_before, settings),
+        Err(e @ AzureError::Busy(_)) => {
+            refused_as_busy(&e, start.refused_while_idle_before, settings)
+        }
         Err(e) => from_azure_error(&e, settings.busy_poll_interval()),
     };
     findings.observed.pending_settled = settled;
@@ -99,6 +49,75 @@ pub fn after_start(
         requeue,
         findings,
     }
+}
+
+/// Azure accepted the PATCH (202): the step runs as the operation `handle` names.
+fn running(
+    start: &Start,
+    handle: &OperationHandle,
+    target_units: String,
+    settings: &Settings,
+    durations: &DurationEstimates,
+    now: Timestamp,
+) -> (Outcome, Requeue) {
+    let step = &start.step;
+    let action = Action::from(step.kind());
+    let operation = OperationStatus {
+        step: start.number,
+        total_steps: start.total,
+        description: step.description(),
+        action,
+        started_at: Time(handle.started_at),
+        expected_completion: Time(add(
+            now,
+            durations.expected_for(step.target.sku, step.kind()),
+        )),
+        poll_url: handle.url.clone(),
+        poll_style: handle.style,
+        target_sku: step.target.sku,
+        target_units,
+        generation: start.generation,
+        failed_polls: 0,
+    };
+    let wait = handle.retry_after.max(settings.min_retry_after);
+    let outcome = Outcome::InProgress {
+        reason: action.reason(),
+        operation,
+    };
+    (outcome, Requeue::After(wait))
+}
+
+/// Azure applied the PATCH at once (200) and answered with the service: recorded as a
+/// finished step, judged by whether the service has the step's target.
+fn applied_at_once(
+    start: &Start,
+    resource: &ServiceResource,
+    target_units: &str,
+    findings: &mut Findings,
+    now: Timestamp,
+) -> (Outcome, Requeue) {
+    let step = &start.step;
+    let reached = is_the_service(resource, &start.service)
+        && reached(&resource.live, step.target.sku, target_units);
+    let missed = (!reached).then(|| {
+        format!(
+            "Azure reports {}, the step asked for {} {target_units}",
+            capacity_text(&resource.live),
+            step.target.sku
+        )
+    });
+    if findings.observed.finished.is_none() || missed.is_some() {
+        findings.observed.finished = Some(LastOperation {
+            description: step.description(),
+            result: OperationResult::Succeeded,
+            started_at: Time(now),
+            finished_at: Time(now),
+            error: None,
+            generation: start.generation,
+            target_missed: missed.clone(),
+        });
+    }
+    done_at_once(&step.description(), missed)
 }
 
 /// The status to write before the PATCH of `start` is sent: the previous one with the change
