@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use apim_capacity::azure::{AzureCloud, AzureSettings};
 use apim_capacity::controller::{LeaseSettings, RunConfig};
-use apim_capacity::dry_run::PlanOptions;
+use apim_capacity::cost::{PriceSettings, PriceSettingsError};
+use apim_capacity::dry_run::{OutputFormat, PlanOptions};
 use apim_capacity::telemetry::LogFormat;
 use clap::{Parser, Subcommand};
 
@@ -108,6 +109,16 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
+    /// Where unit prices are read, and in which currency.
+    #[command(flatten)]
+    pub prices: PriceArgs,
+
+    /// The ConfigMap that keeps learned operation durations across restarts: `NAME` (in the
+    /// operator's namespace, --lease-namespace) or `NAMESPACE/NAME`. Without it they are
+    /// kept in memory only.
+    #[arg(long, env = "APIMCAP_DURATIONS_CONFIGMAP")]
+    pub durations_configmap: Option<String>,
+
     /// Log format; default: text on a terminal, JSON otherwise.
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormatArg>,
@@ -123,6 +134,44 @@ pub struct PlanArgs {
     /// Azure endpoints, CA bundle and limits, as for `apimcap run`.
     #[command(flatten)]
     pub azure: AzureArgs,
+
+    /// Where unit prices are read, and in which currency.
+    #[command(flatten)]
+    pub prices: PriceArgs,
+
+    /// Output: `table` for people, `json` or `yaml` for pipelines (the versioned
+    /// `capacity.apim.dev/plan/v1` report).
+    #[arg(short = 'o', long = "output", default_value = "table")]
+    pub output: PlanOutput,
+}
+
+/// `apimcap plan -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanOutput {
+    Table,
+    Json,
+    Yaml,
+}
+
+/// Where unit prices come from; shared by `apimcap run` and `apimcap plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PriceArgs {
+    /// The Azure Retail Prices API (public, no credentials), or a copy of it such as the
+    /// simulator's `https://127.0.0.1:8443/api/retail/prices`. Trusts --ca-bundle too.
+    #[arg(long, env = "APIMCAP_PRICES_ENDPOINT", default_value = apim_capacity::cost::DEFAULT_ENDPOINT)]
+    pub prices_endpoint: String,
+
+    /// The currency of cost estimates and of `requireApproval.costIncreaseAbove` (ISO 4217,
+    /// e.g. USD, EUR).
+    #[arg(long, env = "APIMCAP_CURRENCY", default_value = "USD")]
+    pub currency: String,
+}
+
+impl PriceArgs {
+    /// The price settings, or why they cannot be used.
+    pub fn settings(&self) -> Result<PriceSettings, PriceSettingsError> {
+        PriceSettings::parse(&self.prices_endpoint, &self.currency)
+    }
 }
 
 /// How to reach Azure; shared by `apimcap run` and `apimcap plan`.
@@ -202,9 +251,14 @@ impl AzureArgs {
 }
 
 impl RunArgs {
-    /// The controller's settings.
-    pub fn config(&self) -> RunConfig {
-        RunConfig {
+    /// The controller's settings, or why the flags cannot be used.
+    pub fn config(&self) -> Result<RunConfig, String> {
+        let prices = self.prices.settings().map_err(|e| e.to_string())?;
+        let durations_configmap = match self.durations_configmap.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(configmap_ref(text, &self.lease_namespace)?),
+        };
+        Ok(RunConfig {
             kubeconfig: self.kubeconfig.clone(),
             azure: self.azure.settings(),
             unit_limits: self.azure.unit_limits.clone(),
@@ -221,18 +275,44 @@ impl RunArgs {
             namespace_policy: self.namespace_policy.clone(),
             allow_all_namespaces: self.allow_all_namespaces,
             concurrency: self.concurrency,
-        }
+            prices,
+            durations_configmap,
+        })
+    }
+}
+
+/// `NAME` (in `namespace`) or `NAMESPACE/NAME`, each a DNS name.
+fn configmap_ref(text: &str, namespace: &str) -> Result<(String, String), String> {
+    let (namespace, name) = text.split_once('/').unwrap_or((namespace, text));
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 253
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    };
+    if valid(namespace) && valid(name) {
+        Ok((namespace.to_string(), name.to_string()))
+    } else {
+        Err(format!(
+            "--durations-configmap {text:?}: expected NAME or NAMESPACE/NAME (lower-case letters, digits, '-' and '.')"
+        ))
     }
 }
 
 impl PlanArgs {
-    /// What `apimcap plan` reads and how it reaches Azure.
-    pub fn options(&self) -> PlanOptions {
-        PlanOptions {
+    /// What `apimcap plan` reads and how it reaches Azure, or why the flags cannot be used.
+    pub fn options(&self) -> Result<PlanOptions, PriceSettingsError> {
+        Ok(PlanOptions {
             file: self.file.clone(),
             azure: self.azure.settings(),
             unit_limits: self.azure.unit_limits.clone(),
-        }
+            prices: self.prices.settings()?,
+            output: match self.output {
+                PlanOutput::Table => OutputFormat::Table,
+                PlanOutput::Json => OutputFormat::Json,
+                PlanOutput::Yaml => OutputFormat::Yaml,
+            },
+        })
     }
 }
 
@@ -291,9 +371,10 @@ mod tests {
         ])
         .expect("repeated flags parse");
         match cli.command {
-            Command::Run(args) => {
-                assert_eq!(args.config().resync_interval, Duration::from_secs(5400))
-            }
+            Command::Run(args) => assert_eq!(
+                args.config().map(|c| c.resync_interval),
+                Ok(Duration::from_secs(5400))
+            ),
             other => panic!("parsed as {other:?}"),
         }
     }
@@ -313,6 +394,42 @@ mod tests {
         assert_eq!(parse(&["--allow-all-namespaces=true"]).ok(), Some(true));
         assert_eq!(parse(&["--allow-all-namespaces=false"]).ok(), Some(false));
         assert!(parse(&["--allow-all-namespaces=maybe"]).is_err());
+    }
+
+    #[test]
+    fn prices_and_the_durations_configmap_are_checked() {
+        let config = |extra: &[&str]| {
+            let args = ["apimcap", "run", "--lease-namespace=ops"]
+                .iter()
+                .chain(extra)
+                .copied();
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Command::Run(args)) => args.config(),
+                other => panic!("parsed as {other:?}"),
+            }
+        };
+        let defaults = config(&[]).expect("defaults are valid");
+        assert_eq!(
+            defaults.prices.endpoint.as_str(),
+            apim_capacity::cost::DEFAULT_ENDPOINT
+        );
+        assert_eq!(defaults.prices.currency.as_str(), "USD");
+        assert_eq!(defaults.durations_configmap, None);
+        let set =
+            config(&["--currency=eur", "--durations-configmap=apimcap-durations"]).expect("valid");
+        assert_eq!(set.prices.currency.as_str(), "EUR");
+        assert_eq!(
+            set.durations_configmap,
+            Some(("ops".into(), "apimcap-durations".into()))
+        );
+        let other = config(&["--durations-configmap=team/learned"]).expect("valid");
+        assert_eq!(
+            other.durations_configmap,
+            Some(("team".into(), "learned".into()))
+        );
+        assert!(config(&["--durations-configmap=Bad_Name"]).is_err());
+        assert!(config(&["--prices-endpoint=http://prices.azure.com"]).is_err());
+        assert!(config(&["--currency=dollars"]).is_err());
     }
 
     #[test]

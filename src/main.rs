@@ -1,6 +1,7 @@
 //! `apimcap`: parse the command line, start telemetry, dispatch.
 
 mod cli;
+mod kubectl;
 
 use std::io::Write;
 
@@ -11,6 +12,9 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> anyhow::Result<()> {
+    if kubectl::invoked_as_plugin() {
+        return kubectl::main();
+    }
     let cli = Cli::parse();
     let runtime = || tokio::runtime::Runtime::new().context("starting the async runtime");
     match cli.command {
@@ -29,14 +33,16 @@ fn main() -> anyhow::Result<()> {
                 }
             });
             telemetry::init(format);
+            let config = args.config().map_err(anyhow::Error::msg)?;
             runtime()?
-                .block_on(apim_capacity::controller::run(args.config()))
+                .block_on(apim_capacity::controller::run(config))
                 .context("the controller stopped")?;
         }
         Command::Plan(args) => {
             telemetry::init(LogFormat::Text);
+            let options = args.options()?;
             let text = runtime()?
-                .block_on(apim_capacity::dry_run::run(args.options()))
+                .block_on(apim_capacity::dry_run::run(options))
                 .context("could not plan")?;
             std::io::stdout()
                 .write_all(text.as_bytes())

@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::api::{
-    ApimCapacityStatus, Condition, ConditionStatus, ConditionType, LastOperation, LiveRegionStatus,
-    LiveStatus, OperationStatus, PlannedChange, Reason,
+    ApimCapacityStatus, ApprovalStatus, Condition, ConditionStatus, ConditionType, CostStatus,
+    LastOperation, LiveRegionStatus, LiveStatus, OperationStatus, PlannedChange, Reason,
 };
 use crate::domain::LiveService;
 
@@ -70,6 +70,10 @@ pub struct Observed {
     /// The capacity aimed at and the schedules (`status.effective`, `status.schedule`),
     /// when worked out.
     pub aim: Option<crate::effective::Aim>,
+    /// What the live and the desired service cost; `Some(None)` removes it.
+    pub cost: Option<Option<CostStatus>>,
+    /// The plan's approval; `Some(None)` removes it.
+    pub approval: Option<Option<ApprovalStatus>>,
     /// The operation in flight as it is now (e.g. one more failed poll), for outcomes that
     /// keep it.
     pub operation: Option<OperationStatus>,
@@ -106,6 +110,12 @@ pub fn next_status(
     if let Some(aim) = observed.aim {
         next.effective = aim.effective;
         next.schedule = aim.schedule;
+    }
+    if let Some(cost) = observed.cost {
+        next.cost = cost;
+    }
+    if let Some(approval) = observed.approval {
+        next.approval = approval;
     }
     if let Some(operation) = observed.operation {
         next.operation = Some(operation);

@@ -34,7 +34,7 @@ use crate::domain::Sku;
     printcolumn = r#"{"name":"Next Change","type":"string","priority":1,"description":"When a schedule next changes the units","jsonPath":".status.schedule.nextChange.at"}"#,
     printcolumn = r#"{"name":"Live SKU","type":"string","priority":1,"description":"Tier Azure reported last","jsonPath":".status.live.sku"}"#,
     printcolumn = r#"{"name":"Service","type":"string","priority":1,"jsonPath":".spec.service.name"}"#,
-    printcolumn = r#"{"name":"ETA","type":"date","priority":1,"description":"Expected completion of the operation in flight","jsonPath":".status.operation.expectedCompletion"}"#
+    printcolumn = r#"{"name":"ETA","type":"string","priority":1,"description":"Expected completion (UTC) of the operation in flight; a string, since a date column shows a future time as <invalid>","jsonPath":".status.operation.expectedCompletion"}"#
 )]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-validations" = [

@@ -12,8 +12,7 @@ use crate::domain::UnitLimits;
 use crate::metrics::Metrics;
 use crate::plan::DurationEstimates;
 
-/// The field manager of every status write.
-pub const FIELD_MANAGER: &str = "apim-capacity-operator";
+pub use super::field_manager::FIELD_MANAGER;
 
 /// Operator settings that shape reconciles.
 #[derive(Debug, Clone)]
@@ -28,6 +27,8 @@ pub struct Settings {
     pub backoff_base: Duration,
     /// Longest delay after passing failures.
     pub backoff_max: Duration,
+    /// The currency of cost estimates and of `requireApproval.costIncreaseAbove`.
+    pub currency: crate::cost::Currency,
 }
 
 impl Settings {
@@ -57,6 +58,10 @@ pub struct Context {
     pub store: Store<ApimCapacity>,
     /// Observed operation durations, for expected completion times.
     pub durations: Mutex<DurationEstimates>,
+    /// Unit prices (the Retail Prices API, cached a day); `None`: the built-in table only.
+    pub prices: Option<crate::cost::PriceService>,
+    /// Where learned durations are kept across restarts, if anywhere.
+    pub durations_store: Option<super::durations_store::DurationsStore>,
     /// What the preflight reads remember (`/skus` for a day, subnets for an hour).
     pub reads: super::read_cache::ReadCache,
     /// Consecutive passing failures per object.
@@ -95,6 +100,8 @@ impl Context {
             metrics,
             store,
             durations: Mutex::new(DurationEstimates::default()),
+            prices: None,
+            durations_store: None,
             reads: Default::default(),
             failures: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),
@@ -105,6 +112,23 @@ impl Context {
     /// The same context, its Azure writes behind `fence`.
     pub fn with_fence(mut self, fence: super::fence::Fence) -> Self {
         self.fence = fence;
+        self
+    }
+
+    /// The same context, its prices read by `prices`.
+    pub fn with_prices(mut self, prices: crate::cost::PriceService) -> Self {
+        self.prices = Some(prices);
+        self
+    }
+
+    /// The same context, starting from `learned` durations and keeping them in `store`.
+    pub fn with_durations(
+        mut self,
+        learned: DurationEstimates,
+        store: Option<super::durations_store::DurationsStore>,
+    ) -> Self {
+        self.durations = Mutex::new(learned);
+        self.durations_store = store;
         self
     }
 
@@ -184,6 +208,14 @@ impl Context {
             None => {
                 written.remove(object);
             }
+        }
+    }
+
+    /// Keeps the learned durations in the store, if there is one.
+    pub async fn keep_durations(&self) {
+        if let Some(store) = &self.durations_store {
+            let learned = self.durations();
+            store.save(&self.client, &learned).await;
         }
     }
 

@@ -41,6 +41,12 @@ pub enum EventReason {
     DriftDetected,
     /// The service matches the spec again.
     Ready,
+    /// The plan needs a person's approval (`spec.changePolicy.requireApproval`); the note
+    /// names its hash. Published once per plan hash.
+    ApprovalNeeded,
+    /// The plan was approved (the `capacity.apim.dev/approve` annotation names its hash);
+    /// the note names who set the annotation, when known.
+    Approved,
     /// The subnet of a VNet-injected region could not be read (often a missing
     /// `Microsoft.Network/virtualNetworks/subnets/read`): a change goes ahead unchecked.
     SubnetUnreadable,
@@ -63,6 +69,8 @@ impl EventReason {
             EventReason::OperationFailed => "OperationFailed",
             EventReason::DriftDetected => "DriftDetected",
             EventReason::Ready => "Ready",
+            EventReason::ApprovalNeeded => "ApprovalNeeded",
+            EventReason::Approved => "Approved",
             EventReason::SubnetUnreadable => "SubnetUnreadable",
             EventReason::Stalled(reason) => reason.as_str(),
             EventReason::ScheduleStarted => "ScheduleStarted",
@@ -132,7 +140,8 @@ pub fn transitions(previous: &ApimCapacityStatus, next: &ApimCapacityStatus) -> 
     }
     if let Some(stalled) = next.condition(crate::api::ConditionType::Stalled)
         && previous.stalled_reason() != Some(stalled.reason)
-        && stalled.reason != Reason::OperationFailed
+        // These two have Events of their own (OperationFailed, ApprovalNeeded).
+        && !matches!(stalled.reason, Reason::OperationFailed | Reason::AwaitingApproval)
     {
         notes.push(Note::warning(
             EventReason::Stalled(stalled.reason),

@@ -1,6 +1,7 @@
 //! The reads the decision asks for (I/O): the resource's credential, one poll of the
-//! recorded operation, one GET of the service, and the preflight reads (`/skus`, subnets;
-//! see [`super::reads`]). Each fills one fact; nothing is decided here.
+//! recorded operation, one GET of the service, the unit prices (the day cache of the Retail
+//! Prices API), and the preflight reads (`/skus`, subnets; see [`super::reads`]). Each fills
+//! one fact; nothing is decided here.
 
 use kube::ResourceExt;
 
@@ -57,6 +58,13 @@ pub async fn gather(
                 log_failure("reading the service", e);
             }
             facts.service = Some(answer);
+        }
+        Need::Prices(wanted) => {
+            let quotes = match &ctx.prices {
+                Some(prices) => prices.quotes(&wanted, jiff::Timestamp::now()).await,
+                None => crate::cost::Quotes::default(),
+            };
+            facts.prices = Some(quotes);
         }
         Need::Skus(service) => {
             facts.skus = Some(super::reads::skus(ctx, azure.as_ref(), &service).await);

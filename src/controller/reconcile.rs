@@ -22,6 +22,7 @@ use super::events::{self, EventType};
 use super::gather::gather;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
+use crate::domain::Sku;
 use crate::metrics::ResourceView;
 use crate::plan::StepKind;
 use crate::status::{Outcome, next_status};
@@ -158,7 +159,7 @@ async fn report(
         findings,
     } = verdict;
     let wake_at = findings.wake_at;
-    learn(ctx, findings.learned, findings.drift_corrected);
+    learn(ctx, findings.learned, findings.drift_corrected).await;
     let next = next_status(
         previous,
         obj.metadata.generation,
@@ -198,15 +199,20 @@ async fn report(
     }
 }
 
-/// What a finished operation taught (its duration) and drift corrected, into the learned
-/// durations and the metrics.
-fn learn(ctx: &Context, learned: Option<(StepKind, std::time::Duration)>, drift_corrected: bool) {
-    if let Some((kind, took)) = learned {
+/// What a finished operation taught (its duration, by tier and kind) and drift corrected,
+/// into the learned durations (kept in the ConfigMap, if any) and the metrics.
+async fn learn(
+    ctx: &Context,
+    learned: Option<(Sku, StepKind, std::time::Duration)>,
+    drift_corrected: bool,
+) {
+    if let Some((tier, kind, took)) = learned {
         ctx.durations
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .record(kind, took);
+            .record_for(tier, kind, took);
         ctx.metrics.operation_finished(kind.as_str(), took);
+        ctx.keep_durations().await;
     }
     if drift_corrected {
         ctx.metrics.drift_detected();

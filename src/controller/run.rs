@@ -12,6 +12,7 @@ use kube::runtime::{Controller, reflector};
 use tokio::sync::watch;
 
 use super::context::{Context, Settings};
+use super::durations_store::DurationsStore;
 use super::election::{self, Leader};
 use super::fence::Fence;
 use super::leader::{InvalidLeaseConfig, LeaseConfig, Lost};
@@ -48,6 +49,11 @@ pub struct RunConfig {
     pub allow_all_namespaces: bool,
     /// Reconciles running at once, at most.
     pub concurrency: u16,
+    /// Where unit prices are read, and the currency of costs and approval thresholds.
+    pub prices: crate::cost::PriceSettings,
+    /// The ConfigMap (namespace, name) that keeps learned durations across restarts;
+    /// `None` keeps them in memory only.
+    pub durations_configmap: Option<(String, String)>,
 }
 
 /// Which Lease decides the leader, and how long it lasts.
@@ -97,6 +103,11 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let policy = namespace_policy(&config)?;
     let metrics = Arc::new(Metrics::default());
     let (arm, credentials) = azure_clients(&config, &metrics)?;
+    let prices = crate::cost::PriceService::new(
+        config.prices.clone(),
+        crate::cost::HttpPageSource::new(arm.http_client().clone()),
+    );
+    tracing::info!(prices = %config.prices.endpoint, currency = %config.prices.currency, "Retail Prices API");
     let health = Health::new(metrics.clone());
     let (stop_tx, stop) = watch::channel(false);
     let terminate = tokio::spawn(async move {
@@ -117,6 +128,15 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     health.set_ready(false);
     metrics.set_leader(true);
 
+    // Read once this process leads, so a standby that takes over has the leader's latest.
+    let store = config
+        .durations_configmap
+        .as_ref()
+        .map(|(namespace, name)| DurationsStore::new(namespace, name));
+    let learned = match &store {
+        Some(store) => store.load(&client).await,
+        None => Default::default(),
+    };
     let (reader, writer) = reflector::store();
     let settings = settings(&config, limits);
     let ctx = Context::new(
@@ -130,7 +150,9 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         policy,
         health.clone(),
     )
-    .with_fence(fence);
+    .with_fence(fence)
+    .with_prices(prices)
+    .with_durations(learned, store);
     let stream = watch_resources(watch_client, writer, health.clone(), metrics.clone());
     let controller = reconcile_all(ctx, stream, reader, config.concurrency, stop, &health);
     // Losing the Lease drops the controller at once, which cancels running reconciles (the
@@ -163,6 +185,7 @@ fn settings(config: &RunConfig, limits: UnitLimits) -> Settings {
         min_retry_after: config.min_retry_after,
         backoff_base: config.min_retry_after.max(Duration::from_secs(1)),
         backoff_max: Duration::from_secs(300),
+        currency: config.prices.currency,
     }
 }
 

@@ -83,9 +83,9 @@ fn report_unreadable(invalid: &InvalidObject, metrics: &Metrics) {
     metrics.unreadable_resource();
 }
 
-/// Reconcile on a new generation (a spec change), a new reconcile request or a new
-/// change-window override; status and other metadata changes (including this operator's
-/// own status writes) do not cost an Azure read.
+/// Reconcile on a new generation (a spec change), a new reconcile request, a new approval
+/// (`capacity.apim.dev/approve`) or a new change-window override; status and other metadata
+/// changes (including this operator's own status writes) do not cost an Azure read.
 fn spec_or_requested_reconcile(obj: &ApimCapacity) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let annotations = obj.metadata.annotations.as_ref();
@@ -96,6 +96,7 @@ fn spec_or_requested_reconcile(obj: &ApimCapacity) -> Option<u64> {
     requested("reconcile.fluxcd.io/requestedAt").hash(&mut hasher);
     // A change-window override is acted on when it is set, not at the next resync.
     requested(crate::schedule::CHANGE_WINDOW_OVERRIDE).hash(&mut hasher);
+    requested(crate::api::APPROVE_ANNOTATION).hash(&mut hasher);
     Some(hasher.finish())
 }
 

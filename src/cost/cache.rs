@@ -33,13 +33,15 @@ struct Entry {
     quote: Option<Quote>,
     /// The last failure, with when it happened.
     failure: Option<(Timestamp, PriceError)>,
+    /// When a caller [`PriceCache::claim`]ed the key and has not recorded a result yet.
+    claimed: Option<Timestamp>,
 }
 
 impl Entry {
     fn touched(&self) -> Timestamp {
         let read = self.quote.as_ref().map(|q| q.as_of);
         let failed = self.failure.as_ref().map(|(at, _)| *at);
-        read.max(failed).unwrap_or(Timestamp::MIN)
+        read.max(failed).max(self.claimed).unwrap_or(Timestamp::MIN)
     }
 }
 
@@ -106,11 +108,12 @@ impl PriceCache {
     pub fn due(&self, keys: &[PriceKey], now: Timestamp) -> Vec<PriceKey> {
         let mut due: Vec<PriceKey> = Vec::new();
         for key in keys {
-            let failed_recently = self
-                .entries
-                .get(key)
+            let entry = self.entries.get(key);
+            let recent = |at: Timestamp| now.duration_since(at) < self.retry_after;
+            let failed_recently = entry
                 .and_then(|e| e.failure.as_ref())
-                .is_some_and(|(at, _)| now.duration_since(*at) < self.retry_after);
+                .is_some_and(|(at, _)| recent(*at))
+                || entry.and_then(|e| e.claimed).is_some_and(recent);
             if api_sku_name(key.sku).is_some()
                 && self.fresh(key, now).is_none()
                 && !failed_recently
@@ -122,12 +125,30 @@ impl PriceCache {
         due
     }
 
-    /// Keeps the result of reading `key` at `now`; a failure keeps the last good quote.
-    pub fn record(&mut self, key: PriceKey, result: Result<Quote, PriceError>, now: Timestamp) {
-        let entry = self.entries.entry(key).or_insert(Entry {
+    /// [`PriceCache::due`], with the keys marked as being read: concurrent callers are not
+    /// given them again until the result is [`PriceCache::record`]ed (or, should it never
+    /// be, for an hour as after a failure).
+    pub fn claim(&mut self, keys: &[PriceKey], now: Timestamp) -> Vec<PriceKey> {
+        let due = self.due(keys, now);
+        for key in &due {
+            self.entry(key.clone()).claimed = Some(now);
+        }
+        self.bound();
+        due
+    }
+
+    fn entry(&mut self, key: PriceKey) -> &mut Entry {
+        self.entries.entry(key).or_insert(Entry {
             quote: None,
             failure: None,
-        });
+            claimed: None,
+        })
+    }
+
+    /// Keeps the result of reading `key` at `now`; a failure keeps the last good quote.
+    pub fn record(&mut self, key: PriceKey, result: Result<Quote, PriceError>, now: Timestamp) {
+        let entry = self.entry(key);
+        entry.claimed = None;
         match result {
             Ok(quote) => {
                 entry.quote = Some(Quote {
@@ -138,6 +159,11 @@ impl PriceCache {
             }
             Err(error) => entry.failure = Some((now, error)),
         }
+        self.bound();
+    }
+
+    /// Drops the least recently touched keys beyond [`MAX_ENTRIES`].
+    fn bound(&mut self) {
         while self.entries.len() > MAX_ENTRIES {
             let oldest = self
                 .entries

@@ -3,19 +3,21 @@
 //! - [`money`]: amounts in integer cents, unit-hour rates in millionths, decimal text.
 //! - [`prices`], [`retail_page`], [`fetch`], [`cache`]: unit list prices from Azure's Retail
 //!   Prices API (bounded, lenient, same origin), kept a day; [`table`] when it is unreachable.
-//! - [`estimate`]: the monthly price of the live and the desired capacity, and the difference.
+//! - [`estimate`]: the monthly price of the live and the desired capacity, and the difference;
+//!   [`quotes`]: the snapshot of prices one decision reads.
 //! - [`approval`]: the plan hash and the approval gate.
 //! - [`report`]: the versioned JSON document of `apimcap plan -o json`; [`report_build`]
 //!   builds it.
 //!
-//! Everything but [`fetch`] and [`cache::fetch_all`] is pure: no I/O, the clock passed in.
+//! Everything but [`fetch`], [`cache::fetch_all`] and [`service`] is pure: no I/O, the clock
+//! passed in.
 //!
 //! # In the reconcile
 //!
-//! 1. Gather, after the GET of the service and the plan: the keys of every region of the
-//!    live and the desired capacity ([`PriceCache::key`]); under the shared cache's lock take
-//!    [`PriceCache::due`], release it, read them with [`fetch_all`] over an
-//!    [`HttpPageSource`], and [`PriceCache::record`] the results. A key is read at most once
+//! 1. Gather, after the GET of the service: the keys of every region of the live and the
+//!    desired capacity ([`wanted`], [`PriceCache::key`]); under the shared cache's lock take
+//!    [`PriceCache::claim`], release it, read them with [`fetch_all`] over an
+//!    [`HttpPageSource`], and [`PriceCache::record`] the results; the decision gets a [`Quotes`] snapshot. A key is read at most once
 //!    a day, and an hour after a failure; prices.azure.com is not ARM and costs no ARM reads.
 //! 2. Decide: [`estimate_change`] with [`PriceCache::lookup`] gives `status.cost`
 //!    ([`CostChange::to_status`]). Once consent passed, [`gate`] decides: `Needed` starts
@@ -31,9 +33,11 @@ pub mod fetch;
 pub mod money;
 pub mod price_key;
 pub mod prices;
+pub mod quotes;
 pub mod report;
 pub mod report_build;
 pub mod retail_page;
+pub mod service;
 pub mod table;
 
 #[cfg(test)]
@@ -56,6 +60,8 @@ pub use prices::{
     DEFAULT_ENDPOINT, FetchLimits, PageSource, PriceError, PriceKey, PriceLookup, Quote,
     fetch_quote, parse_endpoint,
 };
+pub use quotes::{Quotes, cost_of_change, wanted};
 pub use report::PlanReport;
 pub use report_build::{ReportInput, build as build_report};
+pub use service::{PriceService, PriceSettings, PriceSettingsError};
 pub use table::BuiltInPrices;

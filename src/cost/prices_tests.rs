@@ -294,6 +294,29 @@ fn the_cache_keeps_prices_a_day_and_retries_failures_after_an_hour() {
 }
 
 #[test]
+fn a_claimed_key_is_read_by_one_caller_only() {
+    let mut cache = PriceCache::new(Currency::USD);
+    let premium = cache.key(Sku::Premium, &Location::new("eastus"));
+    let keys = [premium.clone()];
+    assert_eq!(cache.claim(&keys, now()), keys);
+    assert!(cache.claim(&keys, now()).is_empty(), "being read already");
+    assert!(cache.due(&keys, now()).is_empty());
+    cache.record(premium.clone(), Err(PriceError::Http(503)), now());
+    let later = now() + SignedDuration::from_mins(61);
+    assert_eq!(
+        cache.claim(&keys, later),
+        keys,
+        "retried an hour after the failure"
+    );
+    let lost = later + SignedDuration::from_mins(61);
+    assert_eq!(
+        cache.claim(&keys, lost),
+        keys,
+        "a claim never recorded expires"
+    );
+}
+
+#[test]
 fn the_cache_is_bounded() {
     let mut cache = PriceCache::new(Currency::USD);
     for n in 0..(MAX_ENTRIES + 10) {

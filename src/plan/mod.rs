@@ -7,10 +7,11 @@
 //! rule wins), `order` the step order (tier up before adding regions, regions and zones
 //! removed before the tier goes down, zone changes in steps of their own), `scale_in`
 //! Azure's 25 % scale-in guardrail and how big cuts are split, `durations` the expected
-//! duration of each kind of step and `describe` the short texts people read.
+//! duration of each kind of step on each tier and `describe` the short texts people read.
 
 mod describe;
 mod durations;
+pub mod durations_codec;
 mod order;
 mod rules;
 mod scale_in;
@@ -50,7 +51,9 @@ use crate::domain::{
     DesiredCapacity, LiveService, Location, RegionUnits, RegionZones, Sku, UnitLimits,
 };
 
-pub use durations::{DEFAULT_EXPECTED, DEFAULT_UPPER_BOUND, DurationEstimates, SAMPLES_KEPT};
+pub use durations::{
+    DEFAULT_EXPECTED, DEFAULT_UPPER_BOUND, DurationEstimates, DurationKey, SAMPLES_KEPT,
+};
 pub use scale_in::{GUARDED_ABOVE, cut_allowed};
 pub use step::{Change, Step, StepKind, Target};
 pub use subnet::{SubnetFacts, max_units_in_subnet, smallest_prefix_for, subnet_fits};
@@ -205,7 +208,7 @@ pub fn plan(
     let steps = order::steps(&current, desired, policy);
     let total = steps
         .iter()
-        .map(|step| policy.durations.expected(step.kind()))
+        .map(|step| policy.durations.expected_for(step.target.sku, step.kind()))
         .fold(std::time::Duration::ZERO, |sum, d| sum.saturating_add(d));
     let expected_completion = now.checked_add(total).unwrap_or(Timestamp::MAX);
     Plan::Steps(StepsPlan {

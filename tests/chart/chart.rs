@@ -197,6 +197,9 @@ fn options_reach_the_operator_and_its_identity() {
         "--ca-bundle=/etc/apimcap/ca/ca.crt",
         "--namespace-policy=/etc/apimcap/policy/namespace-policy.yaml",
         "--metrics-addr=0.0.0.0:8080",
+        "--currency=EUR",
+        "--prices-endpoint=https://prices.example.com/api/retail/prices",
+        "--durations-configmap=apimcap-apim-capacity-operator-durations",
     ] {
         assert!(
             args.iter().any(|a| a == expected),

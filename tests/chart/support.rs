@@ -45,6 +45,10 @@ pub const ALL_ON: &[&str] = &[
     r#"namespacePolicy={"platform":["/subscriptions/00000000-0000-0000-0000-000000000000"]}"#,
     "--set-json",
     r#"operator.unitLimits={"PremiumV2":35,"Premium":40}"#,
+    "--set",
+    "operator.currency=EUR",
+    "--set",
+    "operator.pricesEndpoint=https://prices.example.com/api/retail/prices",
 ];
 
 pub struct Helm {

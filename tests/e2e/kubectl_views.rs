@@ -28,7 +28,7 @@ fn kubectl_get_shows_the_printer_columns() {
         &[("westeurope", 2), ("eastus", 3)],
     );
     assert!(cp.apply(&ns, &yaml).success);
-    let status = r#"{"status":{"observedGeneration":1,"unitsSummary":"westeurope=2,eastus=1","conditions":[{"type":"Ready","status":"False","reason":"Scaling","message":"Scaling eastus","lastTransitionTime":"2026-11-28T10:00:00Z"},{"type":"Reconciling","status":"True","reason":"Scaling","message":"Scaling eastus","lastTransitionTime":"2026-11-28T10:00:00Z"}],"operation":{"step":1,"totalSteps":1,"description":"Scale eastus from 1 to 3 units","action":"Scale","startedAt":"2026-11-28T10:00:00Z","expectedCompletion":"2026-11-28T10:30:00Z","pollUrl":"https://management.azure.com/op/1","pollStyle":"Location","targetSku":"Premium","targetUnits":"westeurope=2,eastus=3"},"schedule":{"inForce":"business-hours","nextChange":{"at":"2026-11-28T18:00:00Z","schedule":"business-hours","description":"westeurope 6 → 2","preparationStartsAt":"2026-11-28T18:00:00Z"}}}}"#;
+    let status = r#"{"status":{"observedGeneration":1,"unitsSummary":"westeurope=2,eastus=1","conditions":[{"type":"Ready","status":"False","reason":"Scaling","message":"Scaling eastus","lastTransitionTime":"2026-11-28T10:00:00Z"},{"type":"Reconciling","status":"True","reason":"Scaling","message":"Scaling eastus","lastTransitionTime":"2026-11-28T10:00:00Z"}],"operation":{"step":1,"totalSteps":1,"description":"Scale eastus from 1 to 3 units","action":"Scale","startedAt":"2026-11-28T10:00:00Z","expectedCompletion":"2099-11-28T10:30:00Z","pollUrl":"https://management.azure.com/op/1","pollStyle":"Location","targetSku":"Premium","targetUnits":"westeurope=2,eastus=3"},"schedule":{"inForce":"business-hours","nextChange":{"at":"2026-11-28T18:00:00Z","schedule":"business-hours","description":"westeurope 6 → 2","preparationStartsAt":"2026-11-28T18:00:00Z"}}}}"#;
     let patched = cp.kubectl(&[
         "patch",
         "apimcap",
@@ -80,6 +80,12 @@ fn kubectl_get_shows_the_printer_columns() {
             && wide.stdout.contains("columns-apim")
             && wide.stdout.contains("NEXT CHANGE")
             && wide.stdout.contains("2026-11-28T18:00:00Z"),
+        "{}",
+        wide.stdout
+    );
+    // A future ETA is shown as a time, not as `<invalid>` (what a `date` column shows).
+    assert!(
+        wide.stdout.contains("2099-11-28T10:30:00Z") && !wide.stdout.contains("<invalid>"),
         "{}",
         wide.stdout
     );

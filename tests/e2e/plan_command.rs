@@ -1,4 +1,6 @@
-//! `apimcap plan -f FILE` against the HTTPS simulator: prints the plan and changes nothing.
+//! `apimcap plan -f FILE` against the HTTPS simulator: prints the plan (text, or the
+//! versioned JSON/YAML report with durations, cost from the simulator's Retail Prices API and
+//! the approval needed) and changes nothing.
 
 use std::process::Command;
 
@@ -14,6 +16,11 @@ fn manifest(sku: &str, regions: &str, extra: &str) -> String {
 
 /// Runs `apimcap plan` on `yaml` against `sim`, with files under `dir`; its standard output.
 fn plan(sim: &sim::SimHandle, dir: &std::path::Path, yaml: &str) -> String {
+    plan_with(sim, dir, yaml, &[])
+}
+
+/// [`plan`] with `extra` arguments; prices come from the simulator's Retail Prices API.
+fn plan_with(sim: &sim::SimHandle, dir: &std::path::Path, yaml: &str, extra: &[&str]) -> String {
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, sim.ca_pem()).expect("CA written");
     let file = dir.join("capacity.yaml");
@@ -27,9 +34,12 @@ fn plan(sim: &sim::SimHandle, dir: &std::path::Path, yaml: &str) -> String {
             &url,
             "--authority-host",
             &url,
+            "--prices-endpoint",
+            &format!("{url}/api/retail/prices"),
             "--ca-bundle",
         ])
         .arg(&ca)
+        .args(extra)
         .env("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47")
         .env("AZURE_CLIENT_ID", "6b1f0e0e-0000-4000-8000-000000000001")
         .env("AZURE_CLIENT_SECRET", "plan-secret")
@@ -52,7 +62,8 @@ async fn plan_prints_the_steps_and_changes_nothing() {
     .await
     .expect("simulator starts");
     let dir = tempfile::tempdir().expect("temp dir");
-    let run = |yaml: &str| plan(&sim, dir.path(), yaml);
+    let run_with = |yaml: &str, extra: &[&str]| plan_with(&sim, dir.path(), yaml, extra);
+    let run = |yaml: &str| run_with(yaml, &[]);
     let upgrade = run(&manifest(
         "Premium",
         "[{location: westeurope, units: 2}, {location: eastus, units: 3}]",
@@ -62,11 +73,81 @@ async fn plan_prints_the_steps_and_changes_nothing() {
         upgrade.starts_with("Live: Standard westeurope=1 (Succeeded)\n"),
         "{upgrade}"
     );
-    assert!(upgrade.contains("2 Azure operation(s)"), "{upgrade}");
     assert!(
-        upgrade.contains("  1. Change tier from Standard to Premium (westeurope 1 to 2 units)\n  2. Add region eastus with 3 units\n"),
+        upgrade.contains("2 Azure operation(s), expected to finish by "),
         "{upgrade}"
     );
+    assert!(
+        upgrade
+            .contains("  1. Change tier from Standard to Premium (westeurope 1 to 2 units) [p50 "),
+        "{upgrade}"
+    );
+    assert!(
+        upgrade.contains("  2. Add region eastus with 3 units [p50 "),
+        "{upgrade}"
+    );
+    // The simulator's list: Standard westeurope 0.9407 × 1.1 = 1.0347 USD/h, 755.33 a month.
+    assert!(upgrade.contains("Cost: 755.33 -> "), "{upgrade}");
+    assert!(upgrade.contains("prices: RetailPricesApi"), "{upgrade}");
+    assert!(upgrade.contains("Summary: +"), "{upgrade}");
+
+    // The versioned report for pipelines, with the approval the change will need.
+    let gated = manifest(
+        "Premium",
+        "[{location: westeurope, units: 2}]",
+        "  changePolicy:\n    requireApproval: {costIncreaseAbove: \"1000\"}\n",
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run_with(&gated, &["-o", "json"])).expect("JSON");
+    assert_eq!(json["apiVersion"], "capacity.apim.dev/plan/v1", "{json:#}");
+    assert_eq!(json["kind"], "CapacityPlan", "{json:#}");
+    assert_eq!(json["outcome"], "Steps", "{json:#}");
+    let step = &json["steps"][0];
+    assert!(step["expectedDuration"]["p50Seconds"].is_u64(), "{json:#}");
+    assert!(
+        step["expectedDuration"]["p90Seconds"].as_u64()
+            > step["expectedDuration"]["p50Seconds"].as_u64(),
+        "{json:#}"
+    );
+    assert!(json["expectedFinish"]["p90"].is_string(), "{json:#}");
+    assert_eq!(json["cost"]["source"], "RetailPricesApi", "{json:#}");
+    assert_eq!(json["cost"]["live"]["monthly"], "755.33", "{json:#}");
+    // Premium westeurope 3.829 × 1.1 = 4.2119 USD/h: 3,074.69 a unit-month.
+    assert_eq!(json["cost"]["desired"]["monthly"], "6149.38", "{json:#}");
+    assert_eq!(json["approval"]["required"], true, "{json:#}");
+    assert_eq!(json["approval"]["approved"], false, "{json:#}");
+    let hash = json["approval"]["planHash"].as_str().unwrap_or_default();
+    assert_eq!(hash.len(), 10, "{json:#}");
+    assert!(
+        json["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|w| w["kind"] == "ApprovalRequired"),
+        "{json:#}"
+    );
+    let table = run(&gated);
+    assert!(
+        table.contains(&format!("Approval needed (plan hash {hash})")),
+        "{table}"
+    );
+
+    // Several documents: one report each, in a list; YAML too.
+    let two = format!(
+        "{}---\n{}",
+        gated,
+        manifest("Standard", "[{location: westeurope, units: 2}]", "")
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&run_with(&two, &["-o", "json"])).expect("JSON");
+    assert_eq!(list["kind"], "CapacityPlanList", "{list:#}");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list:#}");
+    let yaml = run_with(&two, &["-o", "yaml"]);
+    assert!(
+        yaml.contains("apiVersion: capacity.apim.dev/plan/v1"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("kind: CapacityPlanList"), "{yaml}");
     let downgrade = run(&manifest("Basic", "[{location: westeurope, units: 1}]", ""));
     assert!(
         downgrade.contains("Blocked (TierDowngradeNotAllowed)"),
@@ -167,14 +248,14 @@ async fn plan_shows_split_scale_ins_live_limits_subnets_zone_and_downtime_steps(
     assert!(split.contains("2 Azure operation(s)"), "{split}");
     assert!(
         split.contains(
-            "  1. Scale westeurope from 20 to 15 units\n  2. Scale westeurope from 15 to 4 units\n"
+            "  1. Scale westeurope from 20 to 15 units [p50 30 min, p90 45 min]\n  2. Scale westeurope from 15 to 4 units [p50 "
         ),
         "{split}"
     );
     // Azure's /skus (40) over the built-in table (31).
     let up = run(&manifest_for("big-apim", "Premium", &at(35), ""));
     assert!(
-        up.contains("  1. Scale westeurope from 20 to 35 units\n"),
+        up.contains("  1. Scale westeurope from 20 to 35 units [p50 "),
         "{up}"
     );
     assert!(!up.contains("Note:"), "{up}");
@@ -198,7 +279,7 @@ async fn plan_shows_split_scale_ins_live_limits_subnets_zone_and_downtime_steps(
         "{zones}"
     );
     assert!(
-        zones.contains("  2. Change tier from Premium to Standard\n"),
+        zones.contains("  2. Change tier from Premium to Standard [p50 "),
         "{zones}"
     );
 
@@ -221,7 +302,7 @@ async fn plan_shows_split_scale_ins_live_limits_subnets_zone_and_downtime_steps(
     );
     let fits = run(&manifest_for("vnet-apim", "Premium", &at(12), ""));
     assert!(
-        fits.contains("  1. Scale westeurope from 2 to 12 units\n"),
+        fits.contains("  1. Scale westeurope from 2 to 12 units [p50 "),
         "{fits}"
     );
 }

@@ -20,6 +20,8 @@ mod log;
 mod metrics;
 mod network;
 mod operations;
+mod price_query;
+mod prices;
 mod reply;
 mod request;
 mod resource;

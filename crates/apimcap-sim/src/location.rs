@@ -6,7 +6,7 @@
 pub struct Location(String);
 
 /// Regions Azure answers with a display name: (normalised name, display name).
-const DISPLAY_NAMES: &[(&str, &str)] = &[
+pub(crate) const DISPLAY_NAMES: &[(&str, &str)] = &[
     ("australiaeast", "Australia East"),
     ("brazilsouth", "Brazil South"),
     ("canadacentral", "Canada Central"),

@@ -19,7 +19,7 @@ use crate::log::{LogEntry, has_custom_properties};
 use crate::reply::{ArmError, set_header};
 use crate::request::ArmRequest;
 use crate::state::SimState;
-use crate::{admin, tls};
+use crate::{admin, prices, tls};
 
 /// What every connection task shares.
 pub struct Shared {
@@ -214,6 +214,14 @@ fn respond(
             arm::Outcome {
                 response: Some(response),
                 principal,
+                ..Default::default()
+            },
+        )
+    } else if parts.method == Method::GET && path.eq_ignore_ascii_case(prices::PATH) {
+        (
+            "prices",
+            arm::Outcome {
+                response: Some(prices::handle(&raw_query, &base)),
                 ..Default::default()
             },
         )

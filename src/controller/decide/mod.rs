@@ -11,15 +11,16 @@
 //!   effective capacity) ─ first sight (a status before any Azure call) ─ credentials
 //!   ─ recorded operation (poll; its URL must lie under the service) ─ hold after a failure
 //!   ─ live service (GET) ─ busy in Azure ─ the ended operation reached its target
-//!   ─ preflight (/skus, subnets, only when a change is pending) ─ plan (in sync, blocked
-//!   by a rule, then consent) ─ hold after a missed target ─ drift ─ change window
-//!   ─ start step N of M
+//!   ─ cost (prices from the day cache) ─ preflight (/skus, subnets, only when a change is pending) ─ plan (in sync, blocked
+//!   by a rule, then consent) ─ hold after a missed target ─ drift ─ approval
+//!   ─ change window ─ start step N of M
 //! ```
 //!
 //! A gate that can be decided from the spec alone costs no Azure call: `decide` asks for a
 //! read only when the next gate needs it, so a table test can show which reads each case
 //! costs.
 
+mod approval;
 mod clock;
 mod gates;
 mod operation;
@@ -28,6 +29,8 @@ mod service;
 mod started;
 mod trust;
 
+#[cfg(test)]
+mod approval_world;
 #[cfg(test)]
 mod pending_tests;
 #[cfg(test)]
@@ -47,7 +50,8 @@ use super::events::Note;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
 use crate::azure::{AzureError, OperationHandle, PollOutcome, ServiceResource};
-use crate::domain::{AzureLimits, ServiceRef};
+use crate::cost::Quotes;
+use crate::domain::{AzureLimits, Location, ServiceRef, Sku};
 use crate::plan::{DurationEstimates, Step, StepKind};
 use crate::policy::NamespacePolicy;
 use crate::status::{Observed, Outcome};
@@ -82,6 +86,9 @@ pub struct Facts {
     pub poll: Option<Result<PollOutcome, AzureError>>,
     /// The live service (one GET).
     pub service: Option<Result<ServiceResource, AzureError>>,
+    /// Unit prices of the live and the desired tier in each region (the day cache of the
+    /// Retail Prices API, no ARM call).
+    pub prices: Option<Quotes>,
     /// The unit limits Azure reports for the service (`/skus`, cached for a day).
     pub skus: Option<Result<AzureLimits, AzureError>>,
     /// The subnets of the VNet-injected regions a pending change would grow (cached).
@@ -97,6 +104,8 @@ pub enum Need {
     Poll(OperationHandle),
     /// One GET of the service.
     Service(ServiceRef),
+    /// The unit prices of these tiers in these regions.
+    Prices(Vec<(Sku, Location)>),
     /// The unit limits Azure reports for the service.
     Skus(ServiceRef),
     /// The address prefix of each of these subnets; `true`: read again even when
@@ -153,8 +162,9 @@ pub struct Findings {
     pub observed: Observed,
     /// Events beyond those implied by the status transition.
     pub events: Vec<Note>,
-    /// A finished operation's duration, to learn from.
-    pub learned: Option<(StepKind, Duration)>,
+    /// A finished operation's duration, to learn from: the tier it moved the service to,
+    /// its kind and how long it took.
+    pub learned: Option<(Sku, StepKind, Duration)>,
     /// Drift was found and is being corrected.
     pub drift_corrected: bool,
     /// The next instant a schedule or change window changes what the operator aims at or
@@ -194,13 +204,15 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     let live = service::live(input, facts, recorded.resource, &mut found)?;
     service::not_busy(input, live, &recorded, &mut found)?;
     service::ended_as_asked(input, live, &recorded, &mut found)?;
-    let finished_step = recorded.finished_step();
     let desired = &aimed.desired;
+    let cost = approval::priced(facts, live, desired, &mut found)?;
+    let finished_step = recorded.finished_step();
     let policy = preflight::policy(input, facts, live, desired, &mut found)?;
     let steps = service::planned(input, desired, live, &policy, finished_step, &mut found)?;
     service::held_after_missed_target(input, &found)?;
     let finished_or_moved = finished_step.is_some() || aimed.moved;
     service::drift(input, desired, live, finished_or_moved, &mut found)?;
+    approval::approved(input, live, &steps, cost.as_ref(), &mut found)?;
     clock::change_window(input, &aimed, &steps, &mut found)?;
     Ok(service::start(input, live, steps, finished_step, found))
 }

@@ -115,7 +115,7 @@ fn polled<'f>(
             let took = input.now.duration_since(operation.started_at.0);
             found.learned = Duration::try_from(took)
                 .ok()
-                .map(|took| (StepKind::from(operation.action), took));
+                .map(|took| (operation.target_sku, StepKind::from(operation.action), took));
             found.observed.finished =
                 Some(finished(operation, OperationResult::Succeeded, None, input));
             // A body that is not this service is not taken as the live service.

@@ -98,7 +98,10 @@ fn adopted(pending: &PendingChange, input: &Input) -> OperationStatus {
         description: pending.description.clone(),
         action: pending.action,
         started_at: pending.requested_at.clone(),
-        expected_completion: Time(add(pending.requested_at.0, input.durations.expected(kind))),
+        expected_completion: Time(add(
+            pending.requested_at.0,
+            input.durations.expected_for(pending.target_sku, kind),
+        )),
         poll_url: String::new(),
         poll_style: PollStyle::Service,
         target_sku: pending.target_sku,
@@ -125,9 +128,10 @@ pub(super) fn ended_as_asked(
     if let Some(operation) = recorded.followed {
         // Followed by reading the service, which is idle now: it ended.
         let took = input.now.duration_since(operation.started_at.0);
-        found.learned = std::time::Duration::try_from(took)
-            .ok()
-            .map(|took| (crate::plan::StepKind::from(operation.action), took));
+        found.learned = std::time::Duration::try_from(took).ok().map(|took| {
+            let kind = crate::plan::StepKind::from(operation.action);
+            (operation.target_sku, kind, took)
+        });
         let done = finished(operation, OperationResult::Succeeded, None, input);
         found.observed.finished = Some(done);
     }

@@ -68,7 +68,10 @@ fn running(
         description: step.description(),
         action,
         started_at: Time(handle.started_at),
-        expected_completion: Time(add(now, durations.expected(step.kind()))),
+        expected_completion: Time(add(
+            now,
+            durations.expected_for(step.target.sku, step.kind()),
+        )),
         poll_url: handle.url.clone(),
         poll_style: handle.style,
         target_sku: step.target.sku,

@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use super::world::{SECOND, aiming_at, at, azure_error, handle, operation, service, world};
-use crate::api::{DriftPolicy, OperationResult, OperationStatus, Reason};
+use crate::api::{
+    ApprovalStatus, DriftPolicy, OperationResult, OperationStatus, PriceOrigin, Reason,
+    RequireApproval,
+};
 use crate::azure::error::Call;
 use crate::azure::{AzureError, PatchOutcome, PollOutcome};
 use crate::controller::events::EventReason;
@@ -35,6 +38,10 @@ macro_rules! decisions {
         }
     )*};
 }
+
+/// Premium westeurope 2 → 3 (eastus 1 kept) adds one Premium unit: +2,795.17 USD/month at
+/// the built-in price.
+const ONE_PREMIUM_UNIT: &str = "+2795.17";
 
 fn not_found() -> AzureError {
     azure_error(Call::GetService, 404, "ResourceNotFound")
@@ -101,7 +108,7 @@ decisions! {
         then |r: &super::world::Run| {
             let finished = r.verdict.findings.observed.finished.as_ref().map(|f| f.result);
             assert_eq!(finished, Some(OperationResult::Succeeded));
-            assert_eq!(r.verdict.findings.learned, Some((StepKind::Scale, Duration::from_secs(25 * 60))));
+            assert_eq!(r.verdict.findings.learned, Some((Sku::Premium, StepKind::Scale, Duration::from_secs(25 * 60))));
         };
     a_succeeded_operation_that_returned_the_service_needs_no_get:
         world().recorded(operation(1, 1, 25), || Ok(PollOutcome::Succeeded(Some(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))))
@@ -239,6 +246,97 @@ decisions! {
         world().patch(|| Err(azure_error(Call::PatchCapacity, 400, "InvalidParameters")))
         => ["credentials", "get", "patch"], AzureError, Resync,
         then |r: &super::world::Run| assert!(r.message().contains("InvalidParameters"), "{}", r.message());
+
+    // ── Cost and approvals (consent → approval → change window) ──────────────────────────
+    the_cost_of_live_and_desired_is_in_status:
+        world()
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| {
+            assert_eq!(r.prices_read, 1, "one read of the price cache, no ARM call");
+            assert_eq!(r.cost(), Some((ONE_PREMIUM_UNIT.into(), PriceOrigin::BuiltIn)));
+            let cost = r.verdict.findings.observed.cost.clone().flatten().expect("status.cost");
+            assert_eq!((cost.live.monthly.as_str(), cost.desired.monthly.as_str()), ("8385.51", "11180.68"));
+            assert_eq!(r.approval(), None, "no rules, no approval");
+        };
+    prices_read_from_the_api_are_used:
+        world().api_price("westeurope", 4_000_000).api_price("eastus", 3_829_000)
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| assert_eq!(r.cost(), Some(("+2920.00".into(), PriceOrigin::RetailPricesApi)));
+    in_sync_shows_the_cost_without_a_plan_to_approve:
+        world().always().live(|| Ok(service(Sku::Premium, &[("West Europe", 3), ("East US", 1)], "Succeeded")))
+        => ["credentials", "get"], Succeeded, Resync,
+        then |r: &super::world::Run| {
+            assert_eq!(r.cost(), Some(("0.00".into(), PriceOrigin::BuiltIn)));
+            assert_eq!(r.verdict.findings.observed.approval, Some(None), "status.approval is removed");
+        };
+    a_change_over_the_cost_threshold_awaits_approval_and_starts_nothing:
+        world().cost_above("2000")
+        => ["credentials", "get"], AwaitingApproval, Resync,
+        then |r: &super::world::Run| {
+            let approval = r.approval().expect("status.approval");
+            assert_eq!(approval.plan_hash.len(), 10);
+            assert!(approval.reasons[0].starts_with("the monthly list price rises by 2,795.17 USD/month"), "{approval:?}");
+            assert!(r.message().contains(&format!("capacity.apim.dev/approve={}", approval.plan_hash)), "{}", r.message());
+            assert!(r.message().ends_with("(or run: kubectl apimcap approve payments -n platform)"), "{}", r.message());
+            assert_eq!(r.event_reasons(), [EventReason::ApprovalNeeded]);
+        };
+    a_change_within_the_cost_threshold_starts:
+        world().cost_above("3000")
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| assert_eq!(r.approval(), None);
+    every_change_awaits_approval_when_always:
+        world().always()
+        => ["credentials", "get"], AwaitingApproval, Resync;
+    a_region_removal_awaits_approval_after_consent:
+        world().spec(|s| { s.regions.truncate(1); s.regions[0].units = 2; s.change_policy.allow_region_removal = true; })
+            .require(RequireApproval { region_removal: true, ..RequireApproval::default() })
+        => ["credentials", "get"], AwaitingApproval, Resync,
+        then |r: &super::world::Run| assert_eq!(r.approval().map(|a| a.reasons), Some(vec!["region eastus is removed (requireApproval.regionRemoval)".to_string()]));
+    a_downgrade_awaits_approval_after_consent:
+        world().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = 2; s.change_policy.allow_region_removal = true; s.change_policy.allow_tier_downgrade = true; })
+            .require(RequireApproval { downgrade: true, ..RequireApproval::default() })
+        => ["credentials", "get"], AwaitingApproval, Resync;
+    consent_is_asked_before_approval:
+        world().always().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = 2; s.change_policy.allow_region_removal = true; })
+        => ["credentials", "get"], NotConsented, Resync;
+    the_approved_hash_starts_the_step_and_names_who_approved:
+        world().always().approve(&world().plan_hash(), "kubectl-apimcap")
+        => ["credentials", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| {
+            let approval = r.approval().expect("status.approval");
+            assert_eq!(approval.approved_hash.as_deref(), Some(approval.plan_hash.as_str()));
+            assert_eq!(approval.approved_by.as_deref(), Some("kubectl-apimcap"));
+            assert_eq!(approval.next_hash, None, "a one-step plan has no rest");
+            assert_eq!(r.event_reasons(), [EventReason::Approved]);
+            assert!(r.verdict.findings.events[0].note.contains("approved by kubectl-apimcap"));
+        };
+    an_approval_of_another_plan_keeps_waiting:
+        world().always().approve("0123456789", "kubectl-annotate")
+        => ["credentials", "get"], AwaitingApproval, Resync,
+        then |r: &super::world::Run| assert!(r.message().contains("the annotation approves \"0123456789\", which is not this plan"), "{}", r.message());
+    a_spec_edit_after_approving_voids_the_approval:
+        world().always().approve(&world().plan_hash(), "kubectl-apimcap").spec(|s| s.regions[0].units = 4)
+        => ["credentials", "get"], AwaitingApproval, Resync,
+        then |r: &super::world::Run| assert_ne!(r.approval().map(|a| a.plan_hash), Some(world().plan_hash()));
+    drift_after_approving_voids_the_approval:
+        world().always().approve(&world().plan_hash(), "kubectl-apimcap")
+            .live(|| Ok(service(Sku::Premium, &[("West Europe", 1), ("East US", 1)], "Succeeded")))
+        => ["credentials", "get"], AwaitingApproval, Resync;
+    an_approval_carries_over_to_the_next_step_of_its_plan:
+        world().always().approve("aaaaaaaaaa", "kubectl-apimcap")
+            .recorded(aiming_at(operation(1, 2, 25), "westeurope=2,eastus=1"), || Ok(PollOutcome::Succeeded(None)))
+            .approval(ApprovalStatus { plan_hash: "aaaaaaaaaa".into(), reasons: vec![], approved_hash: Some("aaaaaaaaaa".into()), approved_by: Some("kubectl-apimcap".into()), next_hash: Some(world().plan_hash()) }, false)
+        => ["credentials", "poll", "get", "patch"], Scaling, secs(60),
+        then |r: &super::world::Run| {
+            assert_eq!(r.started.as_ref().map(|s| (s.number, s.total)), Some((2, 2)));
+            assert_eq!(r.approval().and_then(|a| a.approved_hash), Some("aaaaaaaaaa".into()));
+            assert!(r.event_reasons().is_empty(), "approved once, announced once: {:?}", r.verdict.findings.events);
+        };
+    the_approval_request_is_published_once_per_plan:
+        world().always()
+            .approval(ApprovalStatus { plan_hash: world().plan_hash(), reasons: vec![], approved_hash: None, approved_by: None, next_hash: None }, true)
+        => ["credentials", "get"], AwaitingApproval, Resync,
+        then |r: &super::world::Run| assert!(r.event_reasons().is_empty());
 
     // ── What Azure and status say is checked, not trusted ───────────────────────────────
     a_poll_url_outside_the_service_is_never_read:

@@ -21,6 +21,7 @@ use crate::azure::{
 };
 use crate::controller::context::Settings;
 use crate::controller::outcomes::Requeue;
+use crate::cost::Quotes;
 use crate::domain::{AzureLimits, Sku, SubnetPrefix, UnitLimits};
 
 use crate::plan::DurationEstimates;
@@ -44,6 +45,8 @@ pub struct World {
     pub poll: Answer<PollOutcome>,
     pub service: Answer<ServiceResource>,
     pub patch: Answer<PatchOutcome>,
+    /// The quotes the price cache gives (empty: the built-in table).
+    pub prices: Quotes,
     /// Azure's `/skus` answer; `None`: remembered from an earlier read (no call, nothing
     /// reported, so the built-in table applies).
     pub skus: Option<Answer<AzureLimits>>,
@@ -58,6 +61,9 @@ pub struct World {
 pub struct Run {
     /// The reads and writes, in order: `credentials`, `poll`, `get`, `patch`.
     pub calls: Vec<&'static str>,
+    /// How often the prices were asked for (the day cache of the Retail Prices API, not
+    /// an ARM call, so not in `calls`).
+    pub prices_read: usize,
     /// The step started, when one was.
     pub started: Option<Start>,
     pub verdict: Verdict,
@@ -109,6 +115,7 @@ pub fn world() -> World {
             min_retry_after: Duration::from_secs(10),
             backoff_base: SECOND,
             backoff_max: Duration::from_secs(300),
+            currency: crate::cost::Currency::USD,
         },
         policy: None,
         others: Vec::new(),
@@ -122,6 +129,7 @@ pub fn world() -> World {
             ))
         }),
         patch: Box::new(|| Ok(PatchOutcome::Started(handle(Duration::from_secs(60))))),
+        prices: Quotes::default(),
         skus: None,
         subnets: Vec::new(),
         remembered: Vec::new(),
@@ -422,6 +430,7 @@ impl World {
         };
         let mut facts = Facts::default();
         let mut calls = Vec::new();
+        let mut prices_read = 0;
         loop {
             assert!(calls.len() < 8, "the decision keeps asking: {calls:?}");
             match decide(&input, &facts) {
@@ -437,6 +446,11 @@ impl World {
                     calls.push("get");
                     facts.service = Some((self.service)());
                 }
+                Decision::Gather(Need::Prices(wanted)) => {
+                    prices_read += 1;
+                    assert!(prices_read == 1, "the prices are asked for again");
+                    facts.prices = Some(Quotes::snapshot(&self.prices, &wanted));
+                }
                 Decision::Gather(need) => self.gather_preflight(need, &mut facts, &mut calls),
                 Decision::Start(start) => {
                     calls.push("patch");
@@ -449,6 +463,7 @@ impl World {
                     );
                     return Run {
                         calls,
+                        prices_read,
                         started: Some(*start),
                         verdict,
                     };
@@ -456,6 +471,7 @@ impl World {
                 Decision::Conclude(verdict) => {
                     return Run {
                         calls,
+                        prices_read,
                         started: None,
                         verdict: *verdict,
                     };

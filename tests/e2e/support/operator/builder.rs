@@ -111,6 +111,7 @@ impl Builder {
     }
 
     /// An extra `apimcap run` argument as `--flag=value`; it replaces the default of that flag.
+    /// `{ns}` in it becomes the test's namespace.
     pub fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.to_string());
         self

@@ -140,6 +140,8 @@ impl E2e {
             "--resync-interval=30s".to_string(),
             format!("--metrics-addr=127.0.0.1:{metrics_port}"),
             "--log-format=text".to_string(),
+            // The simulator's Retail Prices API, not Azure's.
+            format!("--prices-endpoint={base}/api/retail/prices"),
             // Every test namespace may target the simulator, unless a test gives a policy.
             "--allow-all-namespaces".to_string(),
         ];
@@ -175,7 +177,7 @@ impl E2e {
                 })
                 .cloned(),
         );
-        args.extend(self.args.iter().cloned());
+        args.extend(self.args.iter().map(|a| a.replace("{ns}", &self.ns)));
         args
     }
 
