@@ -103,17 +103,9 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let policy = namespace_policy(&config)?;
     let metrics = Arc::new(Metrics::default());
     let (arm, credentials) = azure_clients(&config, &metrics)?;
-    let prices = crate::cost::PriceService::new(
-        config.prices.clone(),
-        crate::cost::HttpPageSource::new(arm.http_client().clone()),
-    );
-    tracing::info!(prices = %config.prices.endpoint, currency = %config.prices.currency, "Retail Prices API");
+    let prices = price_service(&config, &arm);
     let health = Health::new(metrics.clone());
-    let (stop_tx, stop) = watch::channel(false);
-    let terminate = tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    });
+    let (terminate, stop) = stop_on_signal();
     let http = serve_http(config.metrics_addr, health.clone(), stop.clone());
 
     let identity = election::instance_identity();
@@ -129,14 +121,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     metrics.set_leader(true);
 
     // Read once this process leads, so a standby that takes over has the leader's latest.
-    let store = config
-        .durations_configmap
-        .as_ref()
-        .map(|(namespace, name)| DurationsStore::new(namespace, name));
-    let learned = match &store {
-        Some(store) => store.load(&client).await,
-        None => Default::default(),
-    };
+    let (store, learned) = learned_durations(&config, &client).await;
     let (reader, writer) = reflector::store();
     let settings = settings(&config, limits);
     let ctx = Context::new(
@@ -175,6 +160,42 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         return Err(RunError::LeadershipLost);
     }
     finish_http(http, config.metrics_addr).await
+}
+
+/// Unit prices from the Retail Prices API (cached a day), through the ARM client's HTTPS
+/// client (same CA bundle).
+fn price_service(config: &RunConfig, arm: &ArmClient) -> crate::cost::PriceService {
+    tracing::info!(prices = %config.prices.endpoint, currency = %config.prices.currency, "Retail Prices API");
+    crate::cost::PriceService::new(
+        config.prices.clone(),
+        crate::cost::HttpPageSource::new(arm.http_client().clone()),
+    )
+}
+
+/// A channel that turns true on SIGTERM or Ctrl-C, and the task that watches for them.
+fn stop_on_signal() -> (tokio::task::JoinHandle<()>, watch::Receiver<bool>) {
+    let (stop_tx, stop) = watch::channel(false);
+    let terminate = tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    (terminate, stop)
+}
+
+/// The ConfigMap learned durations are kept in (when configured) and what it holds now.
+async fn learned_durations(
+    config: &RunConfig,
+    client: &Client,
+) -> (Option<DurationsStore>, crate::plan::DurationEstimates) {
+    let store = config
+        .durations_configmap
+        .as_ref()
+        .map(|(namespace, name)| DurationsStore::new(namespace, name));
+    let learned = match &store {
+        Some(store) => store.load(client).await,
+        None => Default::default(),
+    };
+    (store, learned)
 }
 
 /// The reconcile's settings from the command line.

@@ -79,31 +79,44 @@ pub(super) fn approved(
             Ok(())
         }
         Gate::Needed { hash, .. } => {
-            let mut message = decided.message().unwrap_or_default();
-            if let Some(other) = annotation.filter(|a| !a.trim().is_empty()) {
-                message.push_str(&format!(
-                    "; the annotation approves {:?}, which is not this plan",
-                    other.chars().take(40).collect::<String>()
-                ));
-            }
-            message.push_str(&format!(
-                " (or run: kubectl apimcap approve {} -n {})",
-                object.name_any(),
-                object.namespace().unwrap_or_default()
-            ));
-            let asked_before = previous
-                .is_some_and(|p| p.plan_hash == hash.as_str() && p.approved_hash.is_none())
-                && input.previous.stalled_reason() == Some(Reason::AwaitingApproval);
-            if !asked_before {
-                found
-                    .events
-                    .push(Note::warning(EventReason::ApprovalNeeded, message.clone()));
-            }
-            let outcome = Outcome::Stalled {
-                reason: Reason::AwaitingApproval,
-                message,
-            };
-            Err(found.conclude(outcome, Requeue::Resync))
+            Err(awaiting(input, &decided, hash.as_str(), annotation, found))
         }
     }
+}
+
+/// The plan needs an approval it does not have: Stalled AwaitingApproval, with how to
+/// approve it and, once per plan, a Warning Event.
+fn awaiting(
+    input: &Input,
+    decided: &Gate,
+    hash: &str,
+    annotation: Option<&String>,
+    found: &mut Findings,
+) -> Decision {
+    let object = input.resource;
+    let previous = input.previous.approval.as_ref();
+    let mut message = decided.message().unwrap_or_default();
+    if let Some(other) = annotation.filter(|a| !a.trim().is_empty()) {
+        message.push_str(&format!(
+            "; the annotation approves {:?}, which is not this plan",
+            other.chars().take(40).collect::<String>()
+        ));
+    }
+    message.push_str(&format!(
+        " (or run: kubectl apimcap approve {} -n {})",
+        object.name_any(),
+        object.namespace().unwrap_or_default()
+    ));
+    let asked_before = previous.is_some_and(|p| p.plan_hash == hash && p.approved_hash.is_none())
+        && input.previous.stalled_reason() == Some(Reason::AwaitingApproval);
+    if !asked_before {
+        found
+            .events
+            .push(Note::warning(EventReason::ApprovalNeeded, message.clone()));
+    }
+    let outcome = Outcome::Stalled {
+        reason: Reason::AwaitingApproval,
+        message,
+    };
+    found.conclude(outcome, Requeue::Resync)
 }
