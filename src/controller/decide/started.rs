@@ -33,7 +33,7 @@ pub fn after_start(
     let mut findings = std::mem::take(&mut start.findings);
     let (outcome, requeue) = match answer {
         Ok(PatchOutcome::Started(handle)) => {
-            running(&start, &handle, target_units, settings, durations, now)
+            running(&start, &handle, target_units, settings, durations)
         }
         Ok(PatchOutcome::Done(resource)) => {
             applied_at_once(&start, &resource, &target_units, &mut findings, now)
@@ -58,7 +58,6 @@ fn running(
     target_units: String,
     settings: &Settings,
     durations: &DurationEstimates,
-    now: Timestamp,
 ) -> (Outcome, Requeue) {
     let step = &start.step;
     let action = Action::from(step.kind());
@@ -68,8 +67,9 @@ fn running(
         description: step.description(),
         action,
         started_at: Time(handle.started_at),
+        // From when Azure started it, so the ETA is the expected duration exactly.
         expected_completion: Time(add(
-            now,
+            handle.started_at,
             durations.expected_for(step.target.sku, step.kind()),
         )),
         poll_url: handle.url.clone(),
