@@ -183,6 +183,12 @@ impl Context {
         unwritten.get(object).cloned()
     }
 
+    /// Whether a status this process could not write yet is kept for `object`.
+    pub fn has_unwritten(&self, object: &ObjectRef<ApimCapacity>) -> bool {
+        let unwritten = self.unwritten.lock().unwrap_or_else(|e| e.into_inner());
+        unwritten.contains_key(object)
+    }
+
     /// Keeps a status the apiserver did not take, to build on and write again.
     pub fn keep_unwritten(&self, object: &ObjectRef<ApimCapacity>, status: &ApimCapacityStatus) {
         let mut unwritten = self.unwritten.lock().unwrap_or_else(|e| e.into_inner());

@@ -229,7 +229,7 @@ async fn persist(
     previous: &ApimCapacityStatus,
     next: &ApimCapacityStatus,
 ) -> Option<Error> {
-    if next == previous && ctx.unwritten_status(object).is_none() {
+    if next == previous && !ctx.has_unwritten(object) {
         return None;
     }
     match write_status(ctx, obj, next).await {

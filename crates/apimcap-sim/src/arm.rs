@@ -16,7 +16,7 @@ use crate::request::ArmRequest;
 pub use crate::route::Route;
 use crate::seed::Access;
 use crate::service;
-use crate::state::{ServiceKey, SimState};
+use crate::state::{Operation, ServiceKey, SimState};
 use crate::throttle::{self, Decision};
 
 /// What happened, for the answer and the request log.
@@ -253,22 +253,12 @@ fn dispatch(
             Ok(crate::reply::json_response(200, &answer))
         }
         Route::ServiceResult { sub, rg, name, id } if get => {
-            let key = ServiceKey::new(sub, rg, name);
-            let op = state
-                .operations
-                .get(id)
-                .filter(|op| op.key == key)
-                .ok_or_else(|| operation_not_found(id))?;
+            let op = operation_of(state, ServiceKey::new(sub, rg, name), id)?;
             let url = format!("{}{}?{}", req.base, req.path, query_string(req.query));
             Ok(operations::location_poll(state, op, &url))
         }
         Route::ServiceStatus { sub, rg, name, id } if get => {
-            let key = ServiceKey::new(sub, rg, name);
-            let op = state
-                .operations
-                .get(id)
-                .filter(|op| op.key == key)
-                .ok_or_else(|| operation_not_found(id))?;
+            let op = operation_of(state, ServiceKey::new(sub, rg, name), id)?;
             Ok(operations::status_poll(state, op, req.path))
         }
         Route::Subnet { .. } if get => {
@@ -290,6 +280,19 @@ fn dispatch(
         }
         _ => Err(method_not_allowed(req.method)),
     }
+}
+
+/// The operation `id` of the service `key`; any other is not found.
+fn operation_of<'s>(
+    state: &'s SimState,
+    key: ServiceKey,
+    id: &str,
+) -> Result<&'s Operation, ArmError> {
+    state
+        .operations
+        .get(id)
+        .filter(|op| op.key == key)
+        .ok_or_else(|| operation_not_found(id))
 }
 
 fn operation_not_found(id: &str) -> ArmError {

@@ -169,16 +169,22 @@ pub fn view(state: &SimState, key: &ServiceKey) -> Option<Value> {
 
 /// The `Location` URL of an operation.
 pub fn location_url(base: &str, state: &SimState, op: &Operation, api_version: &str) -> String {
+    format!(
+        "{base}{}/operationresults/{}?api-version={api_version}&asyncResponse",
+        service_id(state, op),
+        op.id
+    )
+}
+
+/// The resource id of the service an operation runs on, as the client spelled its
+/// subscription.
+fn service_id(state: &SimState, op: &Operation) -> String {
     let (rg, name) = state
         .services
         .get(&op.key)
-        .map(|s| (s.resource_group.clone(), s.name.clone()))
+        .map(|s| (s.resource_group.as_str(), s.name.as_str()))
         .unwrap_or_default();
-    format!(
-        "{base}{}/operationresults/{}?api-version={api_version}&asyncResponse",
-        resource::resource_id(&op.subscription, &rg, &name),
-        op.id
-    )
+    resource::resource_id(&op.subscription, rg, name)
 }
 
 /// The `Azure-AsyncOperation` URL under the service,
@@ -189,14 +195,9 @@ pub fn service_status_url(
     op: &Operation,
     api_version: &str,
 ) -> String {
-    let (rg, name) = state
-        .services
-        .get(&op.key)
-        .map(|s| (s.resource_group.clone(), s.name.clone()))
-        .unwrap_or_default();
     format!(
         "{base}{}/tenant/operationResults/{}?api-version={api_version}",
-        resource::resource_id(&op.subscription, &rg, &name),
+        service_id(state, op),
         op.id
     )
 }

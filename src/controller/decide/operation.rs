@@ -112,12 +112,7 @@ fn polled<'f>(
         // Running far longer than any operation of its kind: ask the service instead.
         Ok(PollOutcome::Running { .. }) => Ok(lost(operation)),
         Ok(PollOutcome::Succeeded(resource)) => {
-            let took = input.now.duration_since(operation.started_at.0);
-            found.learned = Duration::try_from(took)
-                .ok()
-                .map(|took| (operation.target_sku, StepKind::from(operation.action), took));
-            found.observed.finished =
-                Some(finished(operation, OperationResult::Succeeded, None, input));
+            succeeded(operation, input, found);
             // A body that is not this service is not taken as the live service.
             let resource = resource.as_ref().filter(|r| is_the_service(r, service));
             Ok(Recorded {
@@ -218,6 +213,16 @@ pub(super) fn finished(
         generation: operation.generation,
         target_missed: None,
     }
+}
+
+/// An operation Azure ended without an error: recorded as finished (Succeeded), and its
+/// duration learned for its tier and kind.
+pub(super) fn succeeded(operation: &OperationStatus, input: &Input, found: &mut Findings) {
+    let took = input.now.duration_since(operation.started_at.0);
+    found.learned = Duration::try_from(took)
+        .ok()
+        .map(|took| (operation.target_sku, StepKind::from(operation.action), took));
+    found.observed.finished = Some(finished(operation, OperationResult::Succeeded, None, input));
 }
 
 /// A failed operation stalls the resource until the spec changes or the resync interval has

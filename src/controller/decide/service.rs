@@ -2,7 +2,7 @@
 //! reached its target, the plan (in sync, blocked), a hold after a missed target, drift, and
 //! the step to start.
 
-use super::operation::{Recorded, finished};
+use super::operation::{Recorded, finished, succeeded};
 use super::trust::{capacity_text, reached};
 use super::{Decision, Facts, Findings, Input, Need, Start};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -127,13 +127,7 @@ pub(super) fn ended_as_asked(
     }
     if let Some(operation) = recorded.followed {
         // Followed by reading the service, which is idle now: it ended.
-        let took = input.now.duration_since(operation.started_at.0);
-        found.learned = std::time::Duration::try_from(took).ok().map(|took| {
-            let kind = crate::plan::StepKind::from(operation.action);
-            (operation.target_sku, kind, took)
-        });
-        let done = finished(operation, OperationResult::Succeeded, None, input);
-        found.observed.finished = Some(done);
+        succeeded(operation, input, found);
     }
     let ended = recorded.ended.or(recorded.followed);
     let Some(operation) = ended.or(recorded.lost) else {
