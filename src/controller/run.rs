@@ -54,6 +54,8 @@ pub struct RunConfig {
     /// The ConfigMap (namespace, name) that keeps learned durations across restarts;
     /// `None` keeps them in memory only.
     pub durations_configmap: Option<(String, String)>,
+    /// Which objects this operator watches (a shard: namespaces, label selector).
+    pub watch: super::shard::WatchScope,
 }
 
 /// Which Lease decides the leader, and how long it lasts.
@@ -101,6 +103,11 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let (client, watch_client) = kube_clients(config.kubeconfig.as_deref()).await?;
     let limits = UnitLimits::default().with_overrides(&config.unit_limits)?;
     let policy = namespace_policy(&config)?;
+    tracing::info!(
+        label_selector = config.watch.label_selector.as_deref().unwrap_or("(every object)"),
+        namespaces = %watched_namespaces(&config.watch),
+        "watching ApimCapacity resources"
+    );
     let metrics = Arc::new(Metrics::default());
     let (arm, credentials) = azure_clients(&config, &metrics)?;
     let prices = price_service(&config, &arm);
@@ -138,7 +145,13 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     .with_fence(fence)
     .with_prices(prices)
     .with_durations(learned, store);
-    let stream = watch_resources(watch_client, writer, health.clone(), metrics.clone());
+    let stream = watch_resources(
+        watch_client,
+        writer,
+        health.clone(),
+        metrics.clone(),
+        &config.watch,
+    );
     let controller = reconcile_all(ctx, stream, reader, config.concurrency, stop, &health);
     // Losing the Lease drops the controller at once, which cancels running reconciles (the
     // fence already stops their next Azure write).
@@ -170,6 +183,14 @@ fn price_service(config: &RunConfig, arm: &ArmClient) -> crate::cost::PriceServi
         config.prices.clone(),
         crate::cost::HttpPageSource::new(arm.http_client().clone()),
     )
+}
+
+/// The namespaces of `scope` for the log.
+fn watched_namespaces(scope: &super::shard::WatchScope) -> String {
+    match scope.namespaces.as_slice() {
+        [] => "(every namespace)".to_string(),
+        names => names.join(","),
+    }
 }
 
 /// A channel that turns true on SIGTERM or Ctrl-C, and the task that watches for them.
