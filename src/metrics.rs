@@ -48,6 +48,7 @@ pub struct Metrics {
     leader: Gauge,
     azure_requests: Family<RequestLabels, Counter>,
     azure_throttled: Counter,
+    secret_reads: Counter,
     in_flight: Mutex<HashSet<ObjectRef<ApimCapacity>>>,
     resources: Mutex<ResourceGauges>,
 }
@@ -111,12 +112,19 @@ impl Default for Metrics {
             "Azure Resource Manager answers 429 (throttled)",
             azure_throttled.clone(),
         );
+        let secret_reads = Counter::default();
+        registry.register(
+            "secret_reads",
+            "Credentials Secrets read from the apiserver (each first read and each change a watch delivers)",
+            secret_reads.clone(),
+        );
         let resources = Mutex::new(ResourceGauges::register(&mut registry));
         Metrics {
             resources,
             registry,
             azure_requests,
             azure_throttled,
+            secret_reads,
             reconciles,
             reconcile_duration,
             operations_in_flight,
@@ -185,6 +193,11 @@ impl Metrics {
 
     pub fn drift_detected(&self) {
         self.drift_detected.inc();
+    }
+
+    /// One credentials Secret read from the apiserver.
+    pub fn secret_read(&self) {
+        self.secret_reads.inc();
     }
 
     pub fn unreadable_resource(&self) {

@@ -27,6 +27,7 @@ pub mod read_facts;
 pub mod reads;
 pub mod reconcile;
 pub mod run;
+pub mod secrets;
 pub mod shard;
 pub mod shard_watch;
 pub mod watch;

@@ -103,11 +103,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let (client, watch_client) = kube_clients(config.kubeconfig.as_deref()).await?;
     let limits = UnitLimits::default().with_overrides(&config.unit_limits)?;
     let policy = namespace_policy(&config)?;
-    tracing::info!(
-        label_selector = config.watch.label_selector.as_deref().unwrap_or("(every object)"),
-        namespaces = %watched_namespaces(&config.watch),
-        "watching ApimCapacity resources"
-    );
+    config.watch.log();
     let metrics = Arc::new(Metrics::default());
     let (arm, credentials) = azure_clients(&config, &metrics)?;
     let prices = price_service(&config, &arm);
@@ -183,14 +179,6 @@ fn price_service(config: &RunConfig, arm: &ArmClient) -> crate::cost::PriceServi
         config.prices.clone(),
         crate::cost::HttpPageSource::new(arm.http_client().clone()),
     )
-}
-
-/// The namespaces of `scope` for the log.
-fn watched_namespaces(scope: &super::shard::WatchScope) -> String {
-    match scope.namespaces.as_slice() {
-        [] => "(every namespace)".to_string(),
-        names => names.join(","),
-    }
 }
 
 /// A channel that turns true on SIGTERM or Ctrl-C, and the task that watches for them.
@@ -289,9 +277,12 @@ async fn reconcile_all(
         .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
     let store = reader.clone();
     let gauges = ctx.metrics.clone();
+    let secrets = ctx.secrets.clone();
+    let secret_changes = secrets.reconciles(reader.clone());
     Controller::for_stream(stream, reader)
         .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
         .reconcile_on(heartbeat::ticks())
+        .reconcile_on(secret_changes)
         .graceful_shutdown_on(stopping(stop))
         .run(reconcile::reconcile, reconcile::error_policy, Arc::new(ctx))
         .for_each(|result| {
@@ -299,6 +290,11 @@ async fn reconcile_all(
                 beat.beat();
                 // Deleted objects are not reconciled again: drop their per-object series.
                 gauges.forget_missing(|object| store.get(object).is_some());
+                // Secrets no resource names any more are no longer watched.
+                let state = store.state();
+                secrets.retain(&super::secrets::named_secrets(
+                    state.iter().map(|o| o.as_ref()),
+                ));
             } else if let Err(e) = result {
                 tracing::debug!(error = %e, "reconcile loop");
             }

@@ -66,6 +66,21 @@ impl WatchScope {
     }
 }
 
+impl WatchScope {
+    /// Logs what is watched, at startup.
+    pub fn log(&self) {
+        let namespaces = match self.namespaces.as_slice() {
+            [] => "(every namespace)".to_string(),
+            names => names.join(","),
+        };
+        tracing::info!(
+            label_selector = self.label_selector.as_deref().unwrap_or("(every object)"),
+            namespaces = %namespaces,
+            "watching ApimCapacity resources"
+        );
+    }
+}
+
 /// Parses a Kubernetes label selector (`a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`,
 /// `a`, `!a`, comma-separated). The `<` and `>` operators are refused.
 pub fn parse_label_selector(text: &str) -> Result<Selector, String> {
