@@ -103,7 +103,6 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let (client, watch_client) = kube_clients(config.kubeconfig.as_deref()).await?;
     let limits = UnitLimits::default().with_overrides(&config.unit_limits)?;
     let policy = namespace_policy(&config)?;
-    config.watch.log();
     let metrics = Arc::new(Metrics::default());
     let (arm, credentials) = azure_clients(&config, &metrics)?;
     let prices = price_service(&config, &arm);
@@ -141,13 +140,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     .with_fence(fence)
     .with_prices(prices)
     .with_durations(learned, store);
-    let stream = watch_resources(
-        watch_client,
-        writer,
-        health.clone(),
-        metrics.clone(),
-        &config.watch,
-    );
+    let stream = watch_resources(watch_client, writer, &health, &metrics, &config.watch);
     let controller = reconcile_all(ctx, stream, reader, config.concurrency, stop, &health);
     // Losing the Lease drops the controller at once, which cancels running reconciles (the
     // fence already stops their next Azure write).

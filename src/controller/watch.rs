@@ -25,10 +25,12 @@ pub const RECONCILE_REQUESTED_AT: &str = "capacity.apim.dev/reconcile-requested-
 pub fn watch_resources(
     client: Client,
     writer: reflector::store::Writer<ApimCapacity>,
-    health: Health,
-    metrics: Arc<Metrics>,
+    health: &Health,
+    metrics: &Arc<Metrics>,
     scope: &WatchScope,
 ) -> impl Stream<Item = Result<ApimCapacity, watcher::Error>> + use<> {
+    scope.log();
+    let (health, metrics) = (health.clone(), metrics.clone());
     let mut config = watcher::Config::default();
     if let Some(selector) = &scope.label_selector {
         config = config.labels(selector);
