@@ -1,8 +1,9 @@
 //! Credentials Secrets are read once and then watched: later reconciles do not read them
-//! again, and a rotated Secret reconciles the resources that name it and is used for their
-//! next Azure call within seconds, without a restart.
+//! again, and a rotated Secret (a new client secret of the same app, then another app's
+//! credentials) reconciles the resources that name it and is used for their next Azure call
+//! within seconds, with a new token, without a restart.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::support::operator::*;
 use crate::support::replicas::metric;
@@ -20,6 +21,39 @@ fn team_secret(client: &str, secret: &str) -> String {
 
 fn secret_reads(e2e: &E2e) -> Option<f64> {
     metric(&e2e.http_get("/metrics").1, "apimcap_secret_reads_total")
+}
+
+/// Writes the Secret with `client`'s credentials and waits for the next call on `service`:
+/// it comes within seconds, after a token fetched for `client` and with no token refused,
+/// and every call is `client`'s. Returns how long it took.
+fn rotate(e2e: &E2e, client: &str, secret: &str, service: &str) -> Duration {
+    let rotated = Instant::now();
+    e2e.apply(&team_secret(client, secret));
+    let requests = wait_requests(e2e, secs(20), |r| r.iter().any(|r| r.is_service(service)));
+    let took = rotated.elapsed();
+    assert!(
+        took < secs(10),
+        "the rotated Secret was used after {took:?}"
+    );
+    let first_call = requests.iter().position(|r| r.is_service(service));
+    let first_token = requests
+        .iter()
+        .position(|r| r.kind == "token" && r.principal.as_deref() == Some(client));
+    assert!(
+        first_token.is_some() && first_token < first_call,
+        "no new token before the call: {requests:#?}"
+    );
+    let tokens = requests.iter().filter(|r| r.kind == "token");
+    assert!(
+        tokens.clone().all(|r| r.status == Some(200)),
+        "{requests:#?}"
+    );
+    let calls: Vec<_> = requests.iter().filter(|r| r.is_service(service)).collect();
+    assert!(
+        calls.iter().all(|r| r.principal.as_deref() == Some(client)),
+        "a call after the rotation with the old credentials: {calls:#?}"
+    );
+    took
 }
 
 #[test]
@@ -60,35 +94,28 @@ fn a_secret_is_read_once_and_a_rotated_one_is_used_within_seconds() {
         "before the rotation every call is the team's"
     );
 
-    // Rotate the Secret, and touch nothing else: its change reconciles the resource.
+    // Rotate the team's client secret: in Entra ID (the old one is refused from then on),
+    // then in the Secret, and touch nothing else: the Secret's change reconciles the
+    // resource, with a token fetched with the new secret (the old one's is not reused).
+    e2e.admin(
+        reqwest::Method::POST,
+        "/principals/secret",
+        Some(serde_json::json!({"clientId": TEAM_CLIENT, "clientSecret": "team-secret-2"})),
+    );
     e2e.clear_requests();
-    let rotated = Instant::now();
-    e2e.apply(&team_secret(ROTATED_CLIENT, ROTATED_SECRET));
-    let requests = wait_requests(&e2e, secs(20), |r| r.iter().any(|r| r.is_service(&service)));
-    let took = rotated.elapsed();
-    eprintln!("E2E-SECRETS rotated Secret used after {took:?}");
-    assert!(
-        took < secs(10),
-        "the rotated Secret was used after {took:?}"
-    );
-    let calls: Vec<_> = requests.iter().filter(|r| r.is_service(&service)).collect();
-    assert!(
-        calls
-            .iter()
-            .all(|r| r.principal.as_deref() == Some(ROTATED_CLIENT)),
-        "a call after the rotation with the old credentials: {calls:?}"
-    );
-    assert!(
-        requests
-            .iter()
-            .any(|r| r.kind == "token" && r.principal.as_deref() == Some(ROTATED_CLIENT)),
-        "a token for the new credentials was requested: {requests:?}"
-    );
+    let took = rotate(&e2e, TEAM_CLIENT, "team-secret-2", &service);
+    eprintln!("E2E-SECRETS rotated client secret used after {took:?}");
     assert_eq!(
         secret_reads(&e2e),
         Some(2.0),
         "the change is the only other read"
     );
+
+    // Rotated to another app registration's credentials: its principal calls Azure.
+    e2e.clear_requests();
+    let took = rotate(&e2e, ROTATED_CLIENT, ROTATED_SECRET, &service);
+    eprintln!("E2E-SECRETS Secret of another principal used after {took:?}");
+    assert_eq!(secret_reads(&e2e), Some(3.0));
 
     // The next change is made with the new credentials too.
     e2e.patch(
@@ -100,5 +127,5 @@ fn a_secret_is_read_once_and_a_rotated_one_is_used_within_seconds() {
     let patches = writes(&requests, &service);
     assert_eq!(patches.len(), 1, "{patches:?}");
     assert_eq!(patches[0].principal.as_deref(), Some(ROTATED_CLIENT));
-    assert_eq!(secret_reads(&e2e), Some(2.0));
+    assert_eq!(secret_reads(&e2e), Some(3.0));
 }
