@@ -49,6 +49,7 @@ pub struct Metrics {
     azure_requests: Family<RequestLabels, Counter>,
     azure_throttled: Counter,
     secret_reads: Counter,
+    secret_watches: Gauge,
     in_flight: Mutex<HashSet<ObjectRef<ApimCapacity>>>,
     resources: Mutex<ResourceGauges>,
 }
@@ -118,6 +119,12 @@ impl Default for Metrics {
             "Credentials Secrets read from the apiserver (each first read and each change a watch delivers)",
             secret_reads.clone(),
         );
+        let secret_watches = Gauge::default();
+        registry.register(
+            "secret_watches",
+            "Credentials Secrets watched now (those some resource names)",
+            secret_watches.clone(),
+        );
         let resources = Mutex::new(ResourceGauges::register(&mut registry));
         Metrics {
             resources,
@@ -125,6 +132,7 @@ impl Default for Metrics {
             azure_requests,
             azure_throttled,
             secret_reads,
+            secret_watches,
             reconciles,
             reconcile_duration,
             operations_in_flight,
@@ -198,6 +206,12 @@ impl Metrics {
     /// One credentials Secret read from the apiserver.
     pub fn secret_read(&self) {
         self.secret_reads.inc();
+    }
+
+    /// How many credentials Secrets are watched now.
+    pub fn set_secret_watches(&self, count: usize) {
+        self.secret_watches
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
     pub fn unreadable_resource(&self) {

@@ -1,7 +1,8 @@
 //! Credentials Secrets are read once and then watched: later reconciles do not read them
 //! again, and a rotated Secret (a new client secret of the same app, then another app's
 //! credentials) reconciles the resources that name it and is used for their next Azure call
-//! within seconds, with a new token, without a restart.
+//! within seconds, with a new token, without a restart; once no resource names it, it is no
+//! longer watched.
 
 use std::time::{Duration, Instant};
 
@@ -57,7 +58,7 @@ fn rotate(e2e: &E2e, client: &str, secret: &str, service: &str) -> Duration {
 }
 
 #[test]
-fn a_secret_is_read_once_and_a_rotated_one_is_used_within_seconds() {
+fn a_secret_is_read_once_used_within_seconds_when_rotated_and_unwatched_when_unnamed() {
     let principal = format!(
         "  - {{tenant: {TENANT}, clientId: {ROTATED_CLIENT}, clientSecret: {ROTATED_SECRET}}}\n"
     );
@@ -128,4 +129,15 @@ fn a_secret_is_read_once_and_a_rotated_one_is_used_within_seconds() {
     assert_eq!(patches.len(), 1, "{patches:?}");
     assert_eq!(patches[0].principal.as_deref(), Some(ROTATED_CLIENT));
     assert_eq!(secret_reads(&e2e), Some(3.0));
+
+    // No resource names the Secret any more: its watch stops.
+    let watches = |e2e: &E2e| metric(&e2e.http_get("/metrics").1, "apimcap_secret_watches");
+    assert_eq!(watches(&e2e), Some(1.0));
+    let deleted = e2e.kubectl(&["delete", "apimcap", "payments"]);
+    assert!(deleted.success, "{}", deleted.stderr);
+    let deadline = Instant::now() + secs(30);
+    while watches(&e2e) != Some(0.0) {
+        assert!(Instant::now() < deadline, "the Secret is still watched");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
 }
