@@ -1,10 +1,11 @@
 //! The watch of several namespaces (`--watch-namespaces`) as one stream of watcher events for
 //! one store: one watch per namespace, their events merged so that the store sees a single
-//! initial list (done when every namespace listed) and, when one namespace lists again after
-//! its watch broke, applies for what it lists and deletes for what it no longer has.
+//! initial list (given once every namespace listed, with what each holds then) and, when one
+//! namespace lists again after its watch broke, applies for what it lists and deletes for
+//! what it no longer has.
 //! [`Merge`] is pure; [`merged`] wires it to the watches.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures::{Stream, StreamExt, stream};
 use kube::Resource;
@@ -15,22 +16,24 @@ use kube::runtime::watcher::{self, Event};
 pub struct Merge<K> {
     /// Per namespace: its first list is done.
     listed: Vec<bool>,
-    /// Whether the merged initial list was announced (`Init`) and finished (`InitDone`).
-    started: bool,
+    /// Every namespace listed, and the store was given the merged initial list.
     done: bool,
-    /// Events of namespaces that listed, held until every namespace has.
-    held: Vec<Event<K>>,
-    /// Per namespace listing again: the names it listed so far.
+    /// Until then: what each namespace holds, by name.
+    pending: Vec<BTreeMap<String, K>>,
+    /// Per namespace listing (again): the names it listed so far.
     relisting: HashMap<usize, HashSet<String>>,
+}
+
+fn name_of<K: Resource>(obj: &K) -> String {
+    obj.meta().name.clone().unwrap_or_default()
 }
 
 impl<K: Resource + Clone> Merge<K> {
     pub fn new(namespaces: usize) -> Self {
         Self {
             listed: vec![false; namespaces],
-            started: false,
             done: namespaces == 0,
-            held: Vec::new(),
+            pending: (0..namespaces).map(|_| BTreeMap::new()).collect(),
             relisting: HashMap::new(),
         }
     }
@@ -43,18 +46,17 @@ impl<K: Resource + Clone> Merge<K> {
         event: Event<K>,
         known: impl FnOnce() -> Vec<K>,
     ) -> Vec<Event<K>> {
-        let first_list = !self.listed.get(index).copied().unwrap_or(true);
-        if first_list {
-            return self.first_list(index, event);
+        if !self.done {
+            return self.first_round(index, event);
         }
-        let out = match event {
+        match event {
             Event::Init => {
                 self.relisting.insert(index, HashSet::new());
                 Vec::new()
             }
             Event::InitApply(obj) => {
                 if let Some(seen) = self.relisting.get_mut(&index) {
-                    seen.insert(obj.meta().name.clone().unwrap_or_default());
+                    seen.insert(name_of(&obj));
                 }
                 vec![Event::Apply(obj)]
             }
@@ -62,44 +64,55 @@ impl<K: Resource + Clone> Merge<K> {
                 let seen = self.relisting.remove(&index).unwrap_or_default();
                 known()
                     .into_iter()
-                    .filter(|obj| !seen.contains(obj.meta().name.as_deref().unwrap_or_default()))
+                    .filter(|obj| !seen.contains(&name_of(obj)))
                     .map(Event::Delete)
                     .collect()
             }
             event => vec![event],
-        };
-        if self.done {
-            out
-        } else {
-            self.held.extend(out);
-            Vec::new()
         }
     }
 
-    fn first_list(&mut self, index: usize, event: Event<K>) -> Vec<Event<K>> {
-        let mut out = Vec::new();
-        if !self.started {
-            self.started = true;
-            out.push(Event::Init);
-        }
+    /// Until every namespace listed, their objects are kept here; then the store gets them
+    /// as one initial list.
+    fn first_round(&mut self, index: usize, event: Event<K>) -> Vec<Event<K>> {
+        let Some(objects) = self.pending.get_mut(index) else {
+            return Vec::new();
+        };
         match event {
-            // A namespace that lists again before its first list ended: its objects are
-            // inserted again (the store's buffer keeps the last of each).
-            Event::Init => {}
-            Event::InitApply(obj) | Event::Apply(obj) => out.push(Event::InitApply(obj)),
-            Event::Delete(_) => {}
+            Event::Init => {
+                self.relisting.insert(index, HashSet::new());
+            }
+            Event::InitApply(obj) => {
+                if let Some(seen) = self.relisting.get_mut(&index) {
+                    seen.insert(name_of(&obj));
+                }
+                objects.insert(name_of(&obj), obj);
+            }
+            Event::Apply(obj) => {
+                objects.insert(name_of(&obj), obj);
+            }
+            Event::Delete(obj) => {
+                objects.remove(&name_of(&obj));
+            }
             Event::InitDone => {
+                let seen = self.relisting.remove(&index).unwrap_or_default();
+                objects.retain(|name, _| seen.contains(name));
                 if let Some(listed) = self.listed.get_mut(index) {
                     *listed = true;
                 }
-                if self.listed.iter().all(|l| *l) {
-                    self.done = true;
-                    out.push(Event::InitDone);
-                    out.append(&mut self.held);
-                }
             }
         }
-        out
+        if !self.listed.iter().all(|l| *l) {
+            return Vec::new();
+        }
+        self.done = true;
+        let objects = std::mem::take(&mut self.pending)
+            .into_iter()
+            .flat_map(BTreeMap::into_values);
+        std::iter::once(Event::Init)
+            .chain(objects.map(Event::InitApply))
+            .chain([Event::InitDone])
+            .collect()
     }
 }
 
@@ -137,8 +150,11 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use k8s_openapi::api::core::v1::ConfigMap;
     use kube::api::ObjectMeta;
+    use proptest::prelude::*;
 
     use super::*;
 
@@ -168,7 +184,7 @@ mod tests {
     }
 
     #[test]
-    fn the_store_sees_one_initial_list_ended_when_every_namespace_listed() {
+    fn the_store_sees_one_initial_list_once_every_namespace_listed() {
         let mut merge = Merge::new(2);
         let mut out = Vec::new();
         let none = Vec::new;
@@ -176,19 +192,20 @@ mod tests {
         out.extend(merge.step(0, Event::InitApply(cm("a", "a1")), none));
         out.extend(merge.step(1, Event::Init, none));
         out.extend(merge.step(0, Event::InitDone, none));
-        // Namespace a is listed and changes while b still lists: held until b is done.
+        // Namespace a is listed and changes while b still lists: kept until b is done.
         out.extend(merge.step(0, Event::Apply(cm("a", "a2")), none));
+        out.extend(merge.step(0, Event::Delete(cm("a", "a1")), none));
         out.extend(merge.step(1, Event::InitApply(cm("b", "b1")), none));
+        assert!(out.is_empty(), "{:?}", show(&out));
         out.extend(merge.step(1, Event::InitDone, none));
         out.extend(merge.step(1, Event::Delete(cm("b", "b1")), none));
         assert_eq!(
             show(&out),
             [
                 "init",
-                "init-apply a1",
+                "init-apply a2",
                 "init-apply b1",
                 "init-done",
-                "apply a2",
                 "delete b1"
             ]
         );
@@ -210,14 +227,144 @@ mod tests {
         assert_eq!(show(&out), ["apply kept", "delete gone"]);
     }
 
+    /// What a namespace's world does between watch events.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Create(u8),
+        Delete(u8),
+        /// Deleted while the watch was broken: no event, the next list lacks it.
+        Lose(u8),
+        Relist,
+    }
+
+    /// The store as kube's reflector writer keeps it.
+    #[derive(Default)]
+    struct Store {
+        objects: BTreeMap<(String, String), ConfigMap>,
+        buffer: Option<BTreeMap<(String, String), ConfigMap>>,
+    }
+
+    impl Store {
+        fn key(o: &ConfigMap) -> (String, String) {
+            let m = &o.metadata;
+            (
+                m.namespace.clone().unwrap_or_default(),
+                m.name.clone().unwrap_or_default(),
+            )
+        }
+
+        fn apply(&mut self, event: Event<ConfigMap>) {
+            match event {
+                Event::Init => self.buffer = Some(BTreeMap::new()),
+                Event::InitApply(o) => {
+                    if let Some(buffer) = &mut self.buffer {
+                        buffer.insert(Self::key(&o), o);
+                    }
+                }
+                Event::InitDone => self.objects = self.buffer.take().unwrap_or_default(),
+                Event::Apply(o) => {
+                    self.objects.insert(Self::key(&o), o);
+                }
+                Event::Delete(o) => {
+                    self.objects.remove(&Self::key(&o));
+                }
+            }
+        }
+
+        fn in_namespace(&self, ns: &str) -> Vec<ConfigMap> {
+            let of = |(k, _): &(&(String, String), &ConfigMap)| k.0 == ns;
+            self.objects
+                .iter()
+                .filter(of)
+                .map(|(_, o)| o.clone())
+                .collect()
+        }
+    }
+
+    /// The watch events of one namespace for its steps, and the names it holds at the end.
+    fn watch_of(ns: &str, steps: &[Step]) -> (Vec<Event<ConfigMap>>, BTreeSet<String>) {
+        let mut world = BTreeSet::new();
+        let list = |world: &BTreeSet<String>| {
+            let applies = world.iter().map(|n| Event::InitApply(cm(ns, n)));
+            std::iter::once(Event::Init)
+                .chain(applies)
+                .chain([Event::InitDone])
+                .collect::<Vec<_>>()
+        };
+        let mut events = list(&world);
+        for step in steps {
+            match step {
+                Step::Create(n) => {
+                    world.insert(n.to_string());
+                    events.push(Event::Apply(cm(ns, &n.to_string())));
+                }
+                Step::Delete(n) if world.remove(&n.to_string()) => {
+                    events.push(Event::Delete(cm(ns, &n.to_string())));
+                }
+                Step::Lose(n) => {
+                    world.remove(&n.to_string());
+                }
+                Step::Relist => events.extend(list(&world)),
+                Step::Delete(_) => {}
+            }
+        }
+        // A watch that broke (Lose) lists again before it carries on.
+        if steps.iter().any(|s| matches!(s, Step::Lose(_))) {
+            events.extend(list(&world));
+        }
+        (events, world)
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => (0u8..4).prop_map(Step::Create),
+            1 => (0u8..4).prop_map(Step::Delete),
+            1 => (0u8..4).prop_map(Step::Lose),
+            1 => Just(Step::Relist),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn the_merged_store_holds_what_every_namespace_holds(
+            worlds in proptest::collection::vec(proptest::collection::vec(step(), 0..12), 1..4),
+            order in proptest::collection::vec(any::<proptest::sample::Index>(), 0..120),
+        ) {
+            let namespaces: Vec<String> = (0..worlds.len()).map(|i| format!("ns{i}")).collect();
+            let mut queues: Vec<std::collections::VecDeque<Event<ConfigMap>>> = Vec::new();
+            let mut expected = BTreeSet::new();
+            for (ns, steps) in namespaces.iter().zip(&worlds) {
+                let (events, world) = watch_of(ns, steps);
+                queues.push(events.into());
+                expected.extend(world.into_iter().map(|n| (ns.clone(), n)));
+            }
+            let mut merge = Merge::new(namespaces.len());
+            let mut store = Store::default();
+            // Interleave the namespaces' events in a random order, then drain them all.
+            let picks = order.iter().map(|i| i.index(namespaces.len()));
+            let picks = picks.chain((0..namespaces.len()).flat_map(|i| std::iter::repeat_n(i, 200)));
+            for index in picks {
+                let Some(event) = queues[index].pop_front() else { continue };
+                let known = store.in_namespace(&namespaces[index]);
+                for out in merge.step(index, event, || known) {
+                    store.apply(out);
+                }
+            }
+            let held: BTreeSet<(String, String)> = store.objects.keys().cloned().collect();
+            prop_assert_eq!(held, expected);
+        }
+    }
+
     #[test]
-    fn no_namespace_is_never_waited_for() {
+    fn one_namespace_gives_its_list_when_it_is_done() {
         let mut merge = Merge::<ConfigMap>::new(1);
-        assert_eq!(show(&merge.step(0, Event::Init, Vec::new)), ["init"]);
-        assert_eq!(
-            show(&merge.step(0, Event::InitDone, Vec::new)),
-            ["init-done"]
-        );
+        assert!(merge.step(0, Event::Init, Vec::new).is_empty());
+        let listed = merge.step(0, Event::InitApply(cm("a", "x")), Vec::new);
+        assert!(listed.is_empty());
+        let done = merge.step(0, Event::InitDone, Vec::new);
+        assert_eq!(show(&done), ["init", "init-apply x", "init-done"]);
         let applied = merge.step(0, Event::Apply(cm("a", "x")), Vec::new);
         assert_eq!(show(&applied), ["apply x"]);
     }
