@@ -22,6 +22,10 @@ pub struct Merge<K> {
     pending: Vec<BTreeMap<String, K>>,
     /// Per namespace listing (again): the names it listed so far.
     relisting: HashMap<usize, HashSet<String>>,
+    /// Namespaces whose watch failed and has not listed again since.
+    failing: HashSet<usize>,
+    /// Every failed watch listed again (taken by [`Merge::take_recovered`]).
+    recovered: bool,
 }
 
 fn name_of<K: Resource>(obj: &K) -> String {
@@ -35,7 +39,20 @@ impl<K: Resource + Clone> Merge<K> {
             done: namespaces == 0,
             pending: (0..namespaces).map(|_| BTreeMap::new()).collect(),
             relisting: HashMap::new(),
+            failing: HashSet::new(),
+            recovered: false,
         }
+    }
+
+    /// Records an error of namespace `index`'s watch (it lists again when it recovers).
+    pub fn failed(&mut self, index: usize) {
+        self.failing.insert(index);
+    }
+
+    /// Whether every watch that failed has listed again since the last call: the merged
+    /// watch is healthy again (a relist after the first round gives the store no `InitDone`).
+    pub fn take_recovered(&mut self) -> bool {
+        std::mem::take(&mut self.recovered)
     }
 
     /// The events for the store after `event` of namespace `index`; `known` gives the
@@ -46,6 +63,9 @@ impl<K: Resource + Clone> Merge<K> {
         event: Event<K>,
         known: impl FnOnce() -> Vec<K>,
     ) -> Vec<Event<K>> {
+        if matches!(event, Event::InitDone) && self.failing.remove(&index) {
+            self.recovered = self.failing.is_empty();
+        }
         if !self.done {
             return self.first_round(index, event);
         }
@@ -117,10 +137,12 @@ impl<K: Resource + Clone> Merge<K> {
 }
 
 /// One stream for the watches of `namespaces`, in the store's terms; `known(namespace)` lists
-/// what the store holds there.
+/// what the store holds there; `recovered()` is called when every watch that failed has
+/// listed again.
 pub fn merged<K, S>(
     watches: Vec<(String, S)>,
     known: impl Fn(&str) -> Vec<K> + Send + 'static,
+    recovered: impl Fn() + Send + 'static,
 ) -> impl Stream<Item = Result<Event<K>, watcher::Error>> + Send
 where
     K: Resource + Clone + Send + 'static,
@@ -134,14 +156,17 @@ where
         .unzip();
     stream::select_all(streams).flat_map(move |(index, event)| {
         let out: Vec<Result<Event<K>, watcher::Error>> = match event {
-            Err(e) => vec![Err(e)],
+            Err(e) => {
+                merge.failed(index);
+                vec![Err(e)]
+            }
             Ok(event) => {
                 let namespace = names.get(index).map(String::as_str).unwrap_or_default();
-                merge
-                    .step(index, event, || known(namespace))
-                    .into_iter()
-                    .map(Ok)
-                    .collect()
+                let out = merge.step(index, event, || known(namespace));
+                if merge.take_recovered() {
+                    recovered();
+                }
+                out.into_iter().map(Ok).collect()
             }
         };
         stream::iter(out)
@@ -355,6 +380,24 @@ mod tests {
             let held: BTreeSet<(String, String)> = store.objects.keys().cloned().collect();
             prop_assert_eq!(held, expected);
         }
+    }
+
+    #[test]
+    fn the_merged_watch_recovers_when_every_failed_namespace_listed_again() {
+        let mut merge = Merge::<ConfigMap>::new(2);
+        for index in [0, 1] {
+            merge.step(index, Event::Init, Vec::new);
+            merge.step(index, Event::InitDone, Vec::new);
+        }
+        merge.failed(0);
+        merge.failed(1);
+        merge.step(0, Event::Init, Vec::new);
+        merge.step(0, Event::InitDone, Vec::new);
+        assert!(!merge.take_recovered(), "namespace 1 still fails");
+        merge.step(1, Event::Init, Vec::new);
+        merge.step(1, Event::InitDone, Vec::new);
+        assert!(merge.take_recovered());
+        assert!(!merge.take_recovered(), "taken once");
     }
 
     #[test]

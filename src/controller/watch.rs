@@ -57,12 +57,13 @@ pub fn watch_resources(
                 .iter()
                 .map(|ns| (ns.clone(), readable_of(Api::namespaced(client.clone(), ns))))
                 .collect();
-            super::shard_watch::merged(watches, move |ns| {
+            let known = move |ns: &str| {
                 let in_ns = |o: &&Arc<ApimCapacity>| o.metadata.namespace.as_deref() == Some(ns);
                 let state = reader.state();
                 state.iter().filter(in_ns).map(|o| (**o).clone()).collect()
-            })
-            .boxed()
+            };
+            let healthy = health.clone();
+            super::shard_watch::merged(watches, known, move || healthy.set_problem(None)).boxed()
         }
     };
     reflector(writer, readable)
