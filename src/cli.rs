@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use apim_capacity::azure::{AzureCloud, AzureSettings};
+use apim_capacity::controller::shard::WatchScope;
 use apim_capacity::controller::{LeaseSettings, RunConfig};
 use apim_capacity::cost::{PriceSettings, PriceSettingsError};
 use apim_capacity::dry_run::{OutputFormat, PlanOptions};
@@ -104,6 +105,17 @@ pub struct RunArgs {
         action = clap::ArgAction::Set
     )]
     pub allow_all_namespaces: bool,
+
+    /// Watch only the ApimCapacity objects matching this label selector, to split resources
+    /// between several operator Deployments (shards), e.g.
+    /// `sharding.capacity.apim.dev/key in (shard1)`; the default shard takes the rest with
+    /// `!sharding.capacity.apim.dev/key`. Each shard needs its own --lease-name.
+    #[arg(long, env = "APIMCAP_WATCH_LABEL_SELECTOR")]
+    pub watch_label_selector: Option<String>,
+
+    /// Watch only these namespaces (comma-separated or repeated); default: every namespace.
+    #[arg(long, env = "APIMCAP_WATCH_NAMESPACES", value_delimiter = ',')]
+    pub watch_namespaces: Vec<String>,
 
     /// How many resources are reconciled at once, at most.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -277,6 +289,8 @@ impl RunArgs {
             concurrency: self.concurrency,
             prices,
             durations_configmap,
+            watch: WatchScope::new(self.watch_label_selector.as_deref(), &self.watch_namespaces)
+                .map_err(|e| e.to_string())?,
         })
     }
 }
@@ -394,6 +408,29 @@ mod tests {
         assert_eq!(parse(&["--allow-all-namespaces=true"]).ok(), Some(true));
         assert_eq!(parse(&["--allow-all-namespaces=false"]).ok(), Some(false));
         assert!(parse(&["--allow-all-namespaces=maybe"]).is_err());
+    }
+
+    #[test]
+    fn the_watch_scope_of_a_shard_is_checked_at_startup() {
+        let config = |extra: &[&str]| {
+            let args = ["apimcap", "run"].iter().chain(extra).copied();
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Command::Run(args)) => args.config().map(|c| c.watch),
+                other => panic!("parsed as {other:?}"),
+            }
+        };
+        let scope = config(&[
+            "--watch-label-selector=sharding.capacity.apim.dev/key in (shard1)",
+            "--watch-namespaces=team-b,team-a",
+        ])
+        .expect("a shard's flags");
+        assert_eq!(
+            scope.label_selector.as_deref(),
+            Some("sharding.capacity.apim.dev/key in (shard1)")
+        );
+        assert_eq!(scope.namespaces, ["team-a", "team-b"]);
+        let error = config(&["--watch-label-selector=key in shard1"]).unwrap_err();
+        assert!(error.starts_with("--watch-label-selector"), "{error}");
     }
 
     #[test]

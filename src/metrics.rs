@@ -48,6 +48,8 @@ pub struct Metrics {
     leader: Gauge,
     azure_requests: Family<RequestLabels, Counter>,
     azure_throttled: Counter,
+    secret_reads: Counter,
+    secret_watches: Gauge,
     in_flight: Mutex<HashSet<ObjectRef<ApimCapacity>>>,
     resources: Mutex<ResourceGauges>,
 }
@@ -111,12 +113,26 @@ impl Default for Metrics {
             "Azure Resource Manager answers 429 (throttled)",
             azure_throttled.clone(),
         );
+        let secret_reads = Counter::default();
+        registry.register(
+            "secret_reads",
+            "Credentials Secrets read from the apiserver (each first read and each change a watch delivers)",
+            secret_reads.clone(),
+        );
+        let secret_watches = Gauge::default();
+        registry.register(
+            "secret_watches",
+            "Credentials Secrets watched now (those some resource names)",
+            secret_watches.clone(),
+        );
         let resources = Mutex::new(ResourceGauges::register(&mut registry));
         Metrics {
             resources,
             registry,
             azure_requests,
             azure_throttled,
+            secret_reads,
+            secret_watches,
             reconciles,
             reconcile_duration,
             operations_in_flight,
@@ -185,6 +201,17 @@ impl Metrics {
 
     pub fn drift_detected(&self) {
         self.drift_detected.inc();
+    }
+
+    /// One credentials Secret read from the apiserver.
+    pub fn secret_read(&self) {
+        self.secret_reads.inc();
+    }
+
+    /// How many credentials Secrets are watched now.
+    pub fn set_secret_watches(&self, count: usize) {
+        self.secret_watches
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
     pub fn unreadable_resource(&self) {

@@ -378,18 +378,16 @@ impl CredentialFactory {
         self.own.get().is_some()
     }
 
-    /// The credential for a resource in `namespace`: the client secret in the Secret it
-    /// names (read from that namespace only), else the operator's own identity.
-    pub async fn credential_for(
+    /// The credential of the Secret `name` in `namespace` with these values: the one built
+    /// before while its resourceVersion is the same (so its cached token is reused), else a
+    /// new one (a rotated Secret never gets the old secret's token).
+    pub fn for_secret(
         &self,
-        kube: &kube::Client,
         namespace: &str,
-        secret_name: Option<&str>,
+        name: &str,
+        version: Option<String>,
+        parts: ClientSecretParts,
     ) -> Result<ArmCredential, AzureError> {
-        let Some(name) = secret_name else {
-            return self.own();
-        };
-        let (version, parts) = read_secret(kube.clone(), namespace, name).await?;
         let key = (namespace.to_string(), name.to_string());
         let mut cache = self
             .by_secret

@@ -43,6 +43,8 @@ pub struct Context {
     pub client: kube::Client,
     pub arm: ArmClient,
     pub credentials: CredentialFactory,
+    /// The credentials Secrets resources name, each read once and then watched.
+    pub secrets: std::sync::Arc<super::secrets::SecretWatches>,
     pub settings: Settings,
     /// This process's name in Events (the pod name in a cluster).
     pub instance: String,
@@ -92,6 +94,10 @@ impl Context {
             policy,
             health,
             fence: super::fence::Fence::open(),
+            secrets: std::sync::Arc::new(super::secrets::SecretWatches::new(
+                client.clone(),
+                metrics.clone(),
+            )),
             client,
             arm,
             credentials,

@@ -28,10 +28,7 @@ pub async fn gather(
                 .credentials
                 .as_ref()
                 .map(|c| c.secret_ref.name.as_str());
-            let credential = ctx
-                .credentials
-                .credential_for(&ctx.client, &namespace, secret)
-                .await;
+            let credential = credential(ctx, &namespace, secret).await;
             if let Err(e) = &credential {
                 log_failure("getting a credential", e);
             }
@@ -76,4 +73,18 @@ pub async fn gather(
             facts.subnets = Some(reads);
         }
     }
+}
+
+/// The resource's credential: from the Secret it names (read through its watch), else the
+/// operator's own identity.
+async fn credential(
+    ctx: &Context,
+    namespace: &str,
+    secret: Option<&str>,
+) -> Result<crate::azure::ArmCredential, crate::azure::AzureError> {
+    let Some(name) = secret else {
+        return ctx.credentials.own();
+    };
+    let (version, parts) = ctx.secrets.read(namespace, name).await?;
+    ctx.credentials.for_secret(namespace, name, version, parts)
 }

@@ -27,6 +27,9 @@ pub mod read_facts;
 pub mod reads;
 pub mod reconcile;
 pub mod run;
+pub mod secrets;
+pub mod shard;
+pub mod shard_watch;
 pub mod watch;
 
 pub use run::{LeaseSettings, RunConfig, RunError, run};

@@ -54,6 +54,8 @@ pub struct RunConfig {
     /// The ConfigMap (namespace, name) that keeps learned durations across restarts;
     /// `None` keeps them in memory only.
     pub durations_configmap: Option<(String, String)>,
+    /// Which objects this operator watches (a shard: namespaces, label selector).
+    pub watch: super::shard::WatchScope,
 }
 
 /// Which Lease decides the leader, and how long it lasts.
@@ -138,7 +140,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     .with_fence(fence)
     .with_prices(prices)
     .with_durations(learned, store);
-    let stream = watch_resources(watch_client, writer, health.clone(), metrics.clone());
+    let stream = watch_resources(watch_client, writer, &health, &metrics, &config.watch);
     let controller = reconcile_all(ctx, stream, reader, config.concurrency, stop, &health);
     // Losing the Lease drops the controller at once, which cancels running reconciles (the
     // fence already stops their next Azure write).
@@ -268,9 +270,12 @@ async fn reconcile_all(
         .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
     let store = reader.clone();
     let gauges = ctx.metrics.clone();
+    let secrets = ctx.secrets.clone();
+    let secret_changes = secrets.reconciles(reader.clone());
     Controller::for_stream(stream, reader)
         .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
         .reconcile_on(heartbeat::ticks())
+        .reconcile_on(secret_changes)
         .graceful_shutdown_on(stopping(stop))
         .run(reconcile::reconcile, reconcile::error_policy, Arc::new(ctx))
         .for_each(|result| {
@@ -278,6 +283,11 @@ async fn reconcile_all(
                 beat.beat();
                 // Deleted objects are not reconciled again: drop their per-object series.
                 gauges.forget_missing(|object| store.get(object).is_some());
+                // Secrets no resource names any more are no longer watched.
+                let state = store.state();
+                secrets.retain(&super::secrets::named_secrets(
+                    state.iter().map(|o| o.as_ref()),
+                ));
             } else if let Err(e) = result {
                 tracing::debug!(error = %e, "reconcile loop");
             }

@@ -10,6 +10,7 @@ use kube::core::{DeserializeGuard, error_boundary::InvalidObject};
 use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
 use kube::{Api, Client};
 
+use super::shard::WatchScope;
 use crate::api::ApimCapacity;
 use crate::http::Health;
 use crate::metrics::Metrics;
@@ -18,25 +19,53 @@ use crate::metrics::Metrics;
 /// `reconcile.fluxcd.io/requestedAt`, which is honoured too.
 pub const RECONCILE_REQUESTED_AT: &str = "capacity.apim.dev/reconcile-requested-at";
 
-/// The watch of every ApimCapacity, feeding the store and the controller: a reconcile on a
-/// new generation or a reconcile request, never on the operator's own status writes.
+/// The watch of every ApimCapacity in `scope` (namespaces, label selector), feeding the
+/// store and the controller: a reconcile on a new generation or a reconcile request, never
+/// on the operator's own status writes.
 pub fn watch_resources(
     client: Client,
     writer: reflector::store::Writer<ApimCapacity>,
-    health: Health,
-    metrics: Arc<Metrics>,
-) -> impl Stream<Item = Result<ApimCapacity, watcher::Error>> {
-    let api: Api<DeserializeGuard<ApimCapacity>> = Api::all(client);
-    let readable = watcher(api, watcher::Config::default()).filter_map(move |event| {
-        let event = event.map(|event| {
-            let (readable, invalid) = readable_event(event);
-            if let Some(invalid) = invalid {
-                report_unreadable(&invalid, &metrics);
-            }
-            readable
-        });
-        future::ready(event.transpose())
-    });
+    health: &Health,
+    metrics: &Arc<Metrics>,
+    scope: &WatchScope,
+) -> impl Stream<Item = Result<ApimCapacity, watcher::Error>> + use<> {
+    scope.log();
+    let (health, metrics) = (health.clone(), metrics.clone());
+    let mut config = watcher::Config::default();
+    if let Some(selector) = &scope.label_selector {
+        config = config.labels(selector);
+    }
+    let readable_of = move |api: Api<DeserializeGuard<ApimCapacity>>| {
+        let metrics = metrics.clone();
+        watcher(api, config.clone()).filter_map(move |event| {
+            let event = event.map(|event| {
+                let (readable, invalid) = readable_event(event);
+                if let Some(invalid) = invalid {
+                    report_unreadable(&invalid, &metrics);
+                }
+                readable
+            });
+            future::ready(event.transpose())
+        })
+    };
+    let readable = match scope.namespaces.as_slice() {
+        [] => readable_of(Api::all(client)).boxed(),
+        [one] => readable_of(Api::namespaced(client, one)).boxed(),
+        many => {
+            let reader = writer.as_reader();
+            let watches = many
+                .iter()
+                .map(|ns| (ns.clone(), readable_of(Api::namespaced(client.clone(), ns))))
+                .collect();
+            let known = move |ns: &str| {
+                let in_ns = |o: &&Arc<ApimCapacity>| o.metadata.namespace.as_deref() == Some(ns);
+                let state = reader.state();
+                state.iter().filter(in_ns).map(|o| (**o).clone()).collect()
+            };
+            let healthy = health.clone();
+            super::shard_watch::merged(watches, known, move || healthy.set_problem(None)).boxed()
+        }
+    };
     reflector(writer, readable)
         .inspect(move |event| match event {
             Ok(watcher::Event::InitDone) => {

@@ -192,7 +192,7 @@ fn options_reach_the_operator_and_its_identity() {
     let args = strings(&c["args"]);
     for expected in [
         "--leader-elect",
-        "--lease-name=apim-capacity-operator",
+        "--lease-name=apimcap-apim-capacity-operator",
         "--unit-limits=Premium=40,PremiumV2=35",
         "--ca-bundle=/etc/apimcap/ca/ca.crt",
         "--namespace-policy=/etc/apimcap/policy/namespace-policy.yaml",

@@ -126,7 +126,7 @@ fn secrets_are_readable_per_namespace_of_the_policy_and_cluster_wide_only_for_al
         .map(|r| {
             assert_eq!(
                 r["rules"],
-                serde_json::json!([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}])
+                serde_json::json!([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["list", "watch"]}])
             );
             r["metadata"]["namespace"].as_str().unwrap_or_default()
         })

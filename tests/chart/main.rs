@@ -9,4 +9,5 @@ mod chart;
 mod chart_monitoring;
 mod chart_rbac;
 mod chart_safety;
+mod chart_shards;
 mod docs;

@@ -167,16 +167,19 @@ fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
         &sa,
         &["create", "events.events.k8s.io", "-n", "default"]
     ));
-    assert!(can_i(cp, &sa, &["get", "secrets", "-n", "default"]));
-    assert!(can_i(cp, &sa, &["get", "secrets", "-n", &ns]));
-    assert!(!can_i(cp, &sa, &["get", "secrets", "-n", "kube-system"]));
-    assert!(!can_i(cp, &sa, &["get", "secrets", "-A"]));
+    // Each named Secret is watched alone (a metadata.name field selector): list and watch.
+    for verb in ["list", "watch"] {
+        assert!(can_i(cp, &sa, &[verb, "secrets", "-n", "default"]));
+        assert!(can_i(cp, &sa, &[verb, "secrets", "-n", &ns]));
+        assert!(!can_i(cp, &sa, &[verb, "secrets", "-n", "kube-system"]));
+        assert!(!can_i(cp, &sa, &[verb, "secrets", "-A"]));
+    }
     assert!(can_i(
         cp,
         &sa,
         &["update", "leases.coordination.k8s.io", "-n", &ns]
     ));
-    assert!(!can_i(cp, &sa, &["list", "secrets", "-n", "default"]));
+    assert!(!can_i(cp, &sa, &["get", "secrets", "-n", "default"]));
     assert!(!can_i(
         cp,
         &sa,
@@ -244,7 +247,7 @@ fn helm_install_on_a_real_apiserver_and_uninstall_keeps_the_crd() {
     );
     assert_eq!(owner, ns, "the reinstalled release owns the kept CRD");
     assert_eq!(capacity_uids(cp, &ns), uids, "the same objects, adopted");
-    assert!(can_i(cp, &sa, &["get", "secrets", "-n", "kube-system"]));
+    assert!(can_i(cp, &sa, &["watch", "secrets", "-n", "kube-system"]));
     let out = helm(
         &["uninstall", "apimcap", "--namespace", &ns],
         Some(&kubeconfig),

@@ -137,7 +137,13 @@ fn two_pods_of_the_chart_elect_one_leader_and_only_it_writes_to_azure() {
         "{}",
         standby.log_text()
     );
-    let lease = e2e.kubectl(&["get", "lease", "apim-capacity-operator", "-o", "json"]);
+    let lease = e2e.kubectl(&[
+        "get",
+        "lease",
+        "apimcap-apim-capacity-operator",
+        "-o",
+        "json",
+    ]);
     let lease: serde_json::Value = serde_json::from_str(&lease.stdout).expect("Lease JSON");
     assert_eq!(lease["spec"]["holderIdentity"], leader.name.as_str());
 

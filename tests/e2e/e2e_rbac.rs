@@ -1,12 +1,12 @@
 //! The chart's RBAC is enough, and only just: the chart is installed with helm, a token is
 //! minted for its ServiceAccount (TokenRequest), and `apimcap run` with exactly that
-//! identity carries out a scale. With one permission removed it fails visibly: a clear log
-//! line and a not-ready `/readyz`.
+//! identity carries out a scale with the credentials Secret the resource names (watched).
+//! With one permission removed it fails visibly: a clear log line and a not-ready `/readyz`.
 
 use std::path::{Path, PathBuf};
 
 use crate::chart_support::{CHART, helm, try_helm};
-use crate::support::operator::{E2e, secs, writes};
+use crate::support::operator::{E2e, TEAM_CLIENT, TEAM_SECRET, TENANT, secs, writes};
 use crate::support::replicas::Replica;
 
 const RELEASE: &str = "apimcap";
@@ -98,9 +98,22 @@ fn the_charts_service_account_carries_out_a_scale_and_no_permission_is_spare() {
         dir.path(),
     );
     operator.wait_log("became the leader", secs(30));
-    e2e.apply_capacity("payments", "Standard", &[("westeurope", 2)], "");
+    // The resource names a credentials Secret: the chart lets the operator watch it.
+    e2e.secret(
+        "team-sp",
+        &[
+            ("tenantId", TENANT),
+            ("clientId", TEAM_CLIENT),
+            ("clientSecret", TEAM_SECRET),
+        ],
+    );
+    let creds = "  credentials:\n    secretRef: {name: team-sp}\n";
+    e2e.apply_capacity("payments", "Standard", &[("westeurope", 2)], creds);
     e2e.wait_ready("payments", secs(60));
-    assert_eq!(writes(&e2e.requests(), e2e.service()).len(), 1);
+    let requests = e2e.requests();
+    let patches = writes(&requests, e2e.service());
+    assert_eq!(patches.len(), 1);
+    assert_eq!(patches[0].principal.as_deref(), Some(TEAM_CLIENT));
     let events = e2e.events("payments");
     assert!(
         events.iter().any(|e| e.reason == "OperationSucceeded"),

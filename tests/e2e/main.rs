@@ -31,6 +31,8 @@ mod e2e_resilience;
 mod e2e_retry_after;
 mod e2e_scale_in;
 mod e2e_schedules;
+mod e2e_secrets;
+mod e2e_shards;
 mod e2e_subnets;
 mod e2e_target_missed;
 mod e2e_untrusted_status;

@@ -28,6 +28,14 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response<Bo
         .map_err(|e| Box::new(error(400, &format!("cannot read the request body: {e}"))))
 }
 
+/// A new client secret for a service principal (its old one stops working).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SecretRotation {
+    client_id: String,
+    client_secret: String,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct BusyRequest {
@@ -128,6 +136,16 @@ pub fn handle(
             Ok(subnet) => match state.set_subnet(subnet) {
                 Ok(()) => json_response(200, &json!(state.subnets)),
                 Err(message) => error(400, &message),
+            },
+            Err(response) => *response,
+        },
+        "/principals/secret" if post => match parse::<SecretRotation>(body) {
+            Ok(rotation) => match state
+                .auth
+                .rotate_secret(&rotation.client_id, rotation.client_secret)
+            {
+                true => json_response(200, &json!({"rotated": rotation.client_id})),
+                false => error(404, &format!("no principal {}", rotation.client_id)),
             },
             Err(response) => *response,
         },

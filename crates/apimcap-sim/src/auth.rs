@@ -80,6 +80,22 @@ pub(super) fn b64(bytes: &[u8]) -> String {
 }
 
 impl AuthState {
+    /// Gives the service principal `client_id` a new client secret, as when an app's old
+    /// secret is deleted after a rotation: the old one is refused from now on, tokens
+    /// already issued stay valid until they expire (as in Entra ID). False: no such principal.
+    pub fn rotate_secret(&mut self, client_id: &str, secret: String) -> bool {
+        let principal = self.principals.iter_mut().find(|p| {
+            p.kind == crate::seed::PrincipalKind::ServicePrincipal && p.client_id == client_id
+        });
+        match principal {
+            Some(principal) => {
+                principal.client_secret = Some(secret);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn new(seed: &Seed) -> Self {
         AuthState {
             principals: seed.principals.clone(),

@@ -29,6 +29,19 @@ pub fn free_port() -> u16 {
 impl Replica {
     /// Starts `apimcap run` against `e2e`'s simulator with `kubeconfig` and `extra` flags.
     pub fn start(e2e: &E2e, name: &str, kubeconfig: &Path, extra: &[&str], dir: &Path) -> Replica {
+        let identity = (OPERATOR_CLIENT, OPERATOR_SECRET);
+        Self::start_as(e2e, name, kubeconfig, extra, dir, identity)
+    }
+
+    /// [`Replica::start`] with an Azure identity of its own: (client id, client secret).
+    pub fn start_as(
+        e2e: &E2e,
+        name: &str,
+        kubeconfig: &Path,
+        extra: &[&str],
+        dir: &Path,
+        (client, secret): (&str, &str),
+    ) -> Replica {
         let log = dir.join(format!("{name}.log"));
         let file = std::fs::File::create(&log).expect("replica log");
         let metrics_port = free_port();
@@ -52,8 +65,8 @@ impl Replica {
             )
             .args(extra)
             .env("AZURE_TENANT_ID", TENANT)
-            .env("AZURE_CLIENT_ID", OPERATOR_CLIENT)
-            .env("AZURE_CLIENT_SECRET", OPERATOR_SECRET)
+            .env("AZURE_CLIENT_ID", client)
+            .env("AZURE_CLIENT_SECRET", secret)
             .env("POD_NAME", name)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

@@ -13,6 +13,7 @@ mod locks;
 mod operations;
 mod properties;
 mod retry_after;
+mod rotation;
 mod scale_in;
 mod skus;
 mod subnets;
