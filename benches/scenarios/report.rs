@@ -87,6 +87,12 @@ impl Report {
             out.push_str("\n## Planner (`cargo bench --bench planner`)\n\n");
             out.push_str(&planner);
         }
+        if let Ok(autoscale) =
+            std::fs::read_to_string(planner_summary_path().with_file_name("autoscale.md"))
+        {
+            out.push('\n');
+            out.push_str(&autoscale);
+        }
         if !self.notes.is_empty() {
             out.push_str("\n## Notes\n\n");
             for n in &self.notes {
