@@ -136,6 +136,19 @@ impl SimConfig {
                 self.busy.status
             )));
         }
+        if let Some(minute) = self.load_day_start
+            && !(minute.is_finite() && (0.0..crate::load::MINUTES_PER_DAY).contains(&minute))
+        {
+            return Err(config_error(format!(
+                "--load-day-start {minute} must be a minute of the day (0 to 1440, exclusive)"
+            )));
+        }
+        if !(1..=1000).contains(&self.autoscale_settings_page_size) {
+            return Err(config_error(format!(
+                "--autoscale-settings-page-size {} must be between 1 and 1000",
+                self.autoscale_settings_page_size
+            )));
+        }
         // The seed must make a world: known tiers, no service twice, readable metric values,
         // `properties` that are objects.
         SimState::new(self.clone()).map(drop)
@@ -156,7 +169,7 @@ mod tests {
 
     #[test]
     fn absurd_numbers_are_refused() {
-        let cases: [(&str, Spoil); 14] = [
+        let cases: [(&str, Spoil); 17] = [
             ("--time-scale", |c| c.time_scale = f64::INFINITY),
             ("--time-scale", |c| c.time_scale = 1e30),
             ("--time-scale", |c| c.time_scale = -1.0),
@@ -182,6 +195,11 @@ mod tests {
             }),
             ("--busy-retry-after", |c| {
                 c.busy_retry_after = Some(" ".into())
+            }),
+            ("--load-day-start", |c| c.load_day_start = Some(1440.0)),
+            ("--load-day-start", |c| c.load_day_start = Some(f64::NAN)),
+            ("--autoscale-settings-page-size", |c| {
+                c.autoscale_settings_page_size = 0
             }),
         ];
         for (flag, set) in cases {
