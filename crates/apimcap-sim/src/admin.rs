@@ -12,21 +12,11 @@ use serde_json::{Value, json};
 use crate::config::ErrorSpec;
 use crate::faults::FaultRequest;
 use crate::operations;
-use crate::reply::{json_response, text_response};
+use crate::reply::{error, json_response, parse, text_response};
 use crate::resource::{merge_patch, normalise};
 use crate::shape;
 use crate::state::{OpKind, OpStatus, ServiceKey, SimState};
 use crate::validate;
-
-pub(crate) fn error(status: u16, message: &str) -> Response<Body> {
-    json_response(status, &json!({"error": message}))
-}
-
-/// Reads a JSON request body; the error is the admin answer to send.
-pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response<Body>>> {
-    serde_json::from_slice(body)
-        .map_err(|e| Box::new(error(400, &format!("cannot read the request body: {e}"))))
-}
 
 /// A new client secret for a service principal (its old one stops working).
 #[derive(Deserialize)]
@@ -183,7 +173,7 @@ pub fn handle(
                 return json_response(200, &json!(state.locks));
             }
             if let Some(rest) = path.strip_prefix("/autoscaleSettings/") {
-                return crate::insights::admin(state, method, rest, body);
+                return crate::insights_admin::admin(state, method, rest, body);
             }
             if let Some(rest) = path.strip_prefix("/operations/") {
                 return operation_action(state, method, rest);

@@ -7,13 +7,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use axum::body::Body;
-use http::{Method, Response};
-
-use crate::admin::{error, parse};
-use crate::reply::{ArmError, json_response};
-use crate::seed::DEFAULT_SUBSCRIPTION;
-use crate::state::SimState;
+use crate::reply::ArmError;
+use crate::subscription::DEFAULT_SUBSCRIPTION;
 
 fn default_subscription() -> String {
     DEFAULT_SUBSCRIPTION.to_string()
@@ -187,56 +182,4 @@ pub fn list_page(
         answer["nextLink"] = json!(format!("{url}?{query}"));
     }
     Ok(answer)
-}
-
-/// `PUT` or `DELETE /_sim/autoscaleSettings/{resourceGroup}/{name}`.
-pub fn admin(state: &mut SimState, method: &Method, rest: &str, body: &[u8]) -> Response<Body> {
-    let Some((rg, name)) = rest.split_once('/').filter(|(_, n)| !n.contains('/')) else {
-        return error(
-            404,
-            &format!("no admin endpoint {method} /_sim/autoscaleSettings/{rest}"),
-        );
-    };
-    match *method {
-        Method::PUT => {
-            let request: SettingRequest = match parse(body) {
-                Ok(r) => r,
-                Err(response) => return *response,
-            };
-            let setting = AutoscaleSetting {
-                subscription: request.subscription,
-                resource_group: rg.to_string(),
-                name: name.to_string(),
-                target_resource_uri: request.target_resource_uri,
-                enabled: request.enabled,
-            };
-            let (sub, group) = (setting.subscription.clone(), setting.resource_group.clone());
-            match put(&mut state.autoscale_settings, setting) {
-                Ok(()) => {
-                    state.add_resource_group(&sub, &group);
-                    json_response(200, &json!(state.autoscale_settings))
-                }
-                Err(message) => error(400, &message),
-            }
-        }
-        Method::DELETE => {
-            let settings = &mut state.autoscale_settings;
-            let subscription = settings
-                .iter()
-                .find(|s| {
-                    s.resource_group.eq_ignore_ascii_case(rg) && s.name.eq_ignore_ascii_case(name)
-                })
-                .map(|s| s.subscription.clone())
-                .unwrap_or_default();
-            if delete(settings, &subscription, rg, name) {
-                json_response(200, &json!(state.autoscale_settings))
-            } else {
-                error(404, &format!("no autoscale setting {name} in {rg}"))
-            }
-        }
-        _ => error(
-            404,
-            &format!("no admin endpoint {method} /_sim/autoscaleSettings/{rest}"),
-        ),
-    }
 }

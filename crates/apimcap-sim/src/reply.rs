@@ -3,6 +3,7 @@
 
 use axum::body::Body;
 use http::{HeaderValue, Response, StatusCode};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// An ARM error: `{"error": {"code", "message", "target", "details", "additionalInfo"}}`.
@@ -114,4 +115,15 @@ pub fn set_header(response: &mut Response<Body>, name: &'static str, value: &str
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);
     }
+}
+
+/// An admin answer: `{"error": message}` with `status`.
+pub(crate) fn error(status: u16, message: &str) -> Response<Body> {
+    json_response(status, &json!({"error": message}))
+}
+
+/// Reads a JSON request body; the error is the admin answer to send.
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response<Body>>> {
+    serde_json::from_slice(body)
+        .map_err(|e| Box::new(error(400, &format!("cannot read the request body: {e}"))))
 }

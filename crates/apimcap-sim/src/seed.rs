@@ -13,8 +13,7 @@ pub use crate::load::Load;
 pub use crate::locks::{Lock, LockLevel};
 pub use crate::subnet::Subnet;
 
-/// Default subscription when a service names none.
-pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+pub use crate::subscription::DEFAULT_SUBSCRIPTION;
 /// Default tenant for principals that name none.
 pub const DEFAULT_TENANT: &str = "00000000-0000-0000-0000-00000000000a";
 
