@@ -6,7 +6,7 @@ use crate::domain::{DesiredCapacity, Location, RegionUnits, RegionZones, Service
 use crate::plan::{Change, DurationEstimates, Policy, Step, StepKind};
 
 use super::conditions::{Condition, ConditionType, Reason};
-use super::spec::{ApimCapacitySpec, ServiceReference};
+use super::spec::{ApimCapacitySpec, RegionCapacity, ServiceReference};
 use super::status::{Action, ApimCapacityStatus, LiveStatus, OperationStatus, PlannedChange};
 
 impl ServiceReference {
@@ -17,7 +17,10 @@ impl ServiceReference {
 }
 
 impl ApimCapacitySpec {
-    /// The tier and units per region the spec asks for, locations normalised.
+    /// The tier and units per region the spec asks for, locations normalised. An autoscaled
+    /// region asks for its `minUnits` here; the reconcile puts the autoscale decision in its
+    /// place ([`crate::effective`]), and a dry run holds its live units
+    /// ([`ApimCapacitySpec::desired_holding`]).
     pub fn desired(&self) -> DesiredCapacity {
         DesiredCapacity {
             sku: self.sku,
@@ -26,7 +29,7 @@ impl ApimCapacitySpec {
                 .iter()
                 .map(|r| RegionUnits {
                     location: Location::new(&r.location),
-                    units: r.units,
+                    units: r.fixed_or_min_units(),
                 })
                 .collect(),
             zones: self
@@ -43,6 +46,26 @@ impl ApimCapacitySpec {
         }
     }
 
+    /// [`ApimCapacitySpec::desired`] with every autoscaled region at its live units brought
+    /// into its `minUnits`..`maxUnits` (`minUnits` when not live yet): what the spec asks
+    /// for when no metric moves a region.
+    pub fn desired_holding(&self, live: &crate::domain::LiveService) -> DesiredCapacity {
+        let mut desired = self.desired();
+        for (region, wanted) in self.regions.iter().zip(desired.regions.iter_mut()) {
+            if let (Some(rule), Some(live)) = (&region.autoscale, live.region(&wanted.location)) {
+                wanted.units = live
+                    .units
+                    .clamp(rule.min_units, rule.max_units.max(rule.min_units));
+            }
+        }
+        desired
+    }
+
+    /// Whether any region autoscales.
+    pub fn autoscales(&self) -> bool {
+        self.regions.iter().any(|r| r.autoscale.is_some())
+    }
+
     /// What the planner may do for this spec: its consent, the operator's limits and the
     /// durations it has learned.
     pub fn planner_policy(&self, limits: UnitLimits, durations: DurationEstimates) -> Policy {
@@ -54,6 +77,18 @@ impl ApimCapacitySpec {
             limits,
             durations,
             ..Policy::default()
+        }
+    }
+}
+
+impl RegionCapacity {
+    /// The fixed `units`, or `autoscale.minUnits` for an autoscaled region (1 when the
+    /// region, against admission's rule, has neither).
+    pub fn fixed_or_min_units(&self) -> u32 {
+        match (self.units, &self.autoscale) {
+            (Some(units), _) => units,
+            (None, Some(rule)) => rule.min_units,
+            (None, None) => 1,
         }
     }
 }

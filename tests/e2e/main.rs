@@ -11,6 +11,7 @@ mod chart_support;
 mod support;
 
 mod admission;
+mod admission_autoscale;
 mod admission_schedules;
 mod chart_install;
 mod e2e_approval;
