@@ -18,6 +18,7 @@ pub mod events;
 pub mod fence;
 pub mod field_manager;
 pub mod gather;
+pub mod gather_autoscale;
 pub mod heartbeat;
 pub mod leader;
 pub mod outcomes;

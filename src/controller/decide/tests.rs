@@ -413,5 +413,8 @@ fn other_service() -> crate::azure::ServiceResource {
 // Preflight, consent and Azure's own refusals: tests/azure_today.rs.
 mod azure_today;
 
+// Autoscale: tests/autoscale.rs.
+mod autoscale;
+
 #[path = "clock_tests.rs"]
 mod clock;
