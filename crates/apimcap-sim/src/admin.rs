@@ -18,12 +18,12 @@ use crate::shape;
 use crate::state::{OpKind, OpStatus, ServiceKey, SimState};
 use crate::validate;
 
-fn error(status: u16, message: &str) -> Response<Body> {
+pub(crate) fn error(status: u16, message: &str) -> Response<Body> {
     json_response(status, &json!({"error": message}))
 }
 
 /// Reads a JSON request body; the error is the admin answer to send.
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response<Body>>> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response<Body>>> {
     serde_json::from_slice(body)
         .map_err(|e| Box::new(error(400, &format!("cannot read the request body: {e}"))))
 }
@@ -60,7 +60,24 @@ struct HoldRequest {
     operations: u32,
 }
 
-const SERVICE_ACTIONS: &[&str] = &["drift", "busy", "fail-next-operation", "hold", "metrics"];
+/// The body of `PUT /_sim/services/{service}/load`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LoadRequest {
+    #[serde(default)]
+    regions: std::collections::BTreeMap<String, crate::load::Load>,
+    #[serde(default)]
+    rps_per_unit: Option<f64>,
+}
+
+const SERVICE_ACTIONS: &[&str] = &[
+    "drift",
+    "busy",
+    "fail-next-operation",
+    "hold",
+    "metrics",
+    "load",
+];
 
 /// Handles `/_sim/...`; `path` starts after `/_sim`.
 pub fn handle(
@@ -131,6 +148,7 @@ pub fn handle(
             },
             Err(response) => *response,
         },
+        "/autoscaleSettings" if get => json_response(200, &json!(state.autoscale_settings)),
         "/tokens/expire" if post => {
             state.auth.expire_all();
             json_response(200, &json!({"expired": state.auth.tokens.len()}))
@@ -145,6 +163,9 @@ pub fn handle(
                     return error(404, &format!("no lock named {name}"));
                 }
                 return json_response(200, &json!(state.locks));
+            }
+            if let Some(rest) = path.strip_prefix("/autoscaleSettings/") {
+                return crate::insights::admin(state, method, rest, body);
             }
             if let Some(rest) = path.strip_prefix("/operations/") {
                 return operation_action(state, method, rest);
@@ -307,6 +328,27 @@ fn service_action(
             }
             json_response(200, &json!({"ok": true}))
         }
+        (Some("load"), &Method::PUT) => {
+            let request: LoadRequest = match parse(body) {
+                Ok(r) => r,
+                Err(response) => return *response,
+            };
+            let Some(service) = state.services.get_mut(&key) else {
+                return error(404, "no such service");
+            };
+            let regions = crate::metrics::locations(&service.body);
+            match service
+                .load
+                .apply(&request.regions, request.rps_per_unit, &regions)
+            {
+                Ok(()) => json_response(200, &service.load.to_json()),
+                Err(message) => error(400, &message),
+            }
+        }
+        (Some("load"), &Method::GET) => match state.services.get(&key) {
+            Some(service) => json_response(200, &service.load.to_json()),
+            None => error(404, "no such service"),
+        },
         _ => error(
             404,
             &format!("no admin endpoint {method} /_sim/services/{rest}"),

@@ -177,6 +177,7 @@ fn check_api_version(
     let accepted = match route {
         Route::Metrics { .. } => &state.config.metrics_api_versions,
         Route::Subnet { .. } => &state.config.network_api_versions,
+        Route::AutoscaleSettings { .. } => &state.config.autoscale_settings_api_versions,
         _ => &state.config.api_versions,
     };
     if !accepted.iter().any(|v| v.eq_ignore_ascii_case(version)) {
@@ -244,13 +245,31 @@ fn dispatch(
         Route::Metrics { sub, rg, name } if get => {
             let key = ServiceKey::new(sub, rg, name);
             let body = operations::view(state, &key).ok_or_else(|| resource_not_found(rg, name))?;
-            let values = state
+            let service = state
                 .services
                 .get(&key)
-                .map(|s| s.metrics.clone())
-                .unwrap_or_default();
-            let answer = crate::metrics::answer(&body, &values, req.query)?;
+                .ok_or_else(|| resource_not_found(rg, name))?;
+            let source = crate::metrics::Source {
+                values: &service.metrics,
+                load: &service.load,
+                units: crate::metrics::units(&service.body),
+                created: service.created,
+                clock: &state.clock,
+            };
+            let answer = crate::metrics::answer(&body, &source, req.query, jiff::Timestamp::now())?;
             Ok(crate::reply::json_response(200, &answer))
+        }
+        Route::AutoscaleSettings { sub, rg } if get => {
+            let url = format!("{}{}", req.base, req.path);
+            let page = crate::insights::list_page(
+                &state.autoscale_settings,
+                sub,
+                rg,
+                req.query,
+                &url,
+                state.config.autoscale_settings_page_size,
+            )?;
+            Ok(crate::reply::json_response(200, &page))
         }
         Route::ServiceResult { sub, rg, name, id } if get => {
             let op = operation_of(state, ServiceKey::new(sub, rg, name), id)?;

@@ -73,6 +73,13 @@ pub struct SimArgs {
     /// Multiplies operation durations (0.005 makes a 30-minute scale take 9 s).
     #[arg(long, default_value_t = 1.0)]
     pub time_scale: f64,
+    /// The minute of the day (0–1439, e.g. 480 for 08:00) the load curves start at; the
+    /// wall clock's minute when unset. Curves then run 1/--time-scale times as fast.
+    #[arg(long)]
+    pub load_day_start: Option<f64>,
+    /// Autoscale settings per page of a listing; more pages are linked with `nextLink`.
+    #[arg(long, default_value_t = 50)]
+    pub autoscale_settings_page_size: usize,
     /// Every operation takes exactly this many seconds (overrides --time-scale).
     #[arg(long)]
     pub operation_seconds: Option<f64>,
@@ -150,6 +157,8 @@ impl SimArgs {
         config.location_final = self.location_final;
         config.failed_state = self.failed_state;
         config.time_scale = self.time_scale;
+        config.load_day_start = self.load_day_start;
+        config.autoscale_settings_page_size = self.autoscale_settings_page_size;
         if let Some(seconds) = self.operation_seconds {
             let duration = validate::operation_seconds(seconds)
                 .map_err(|e| SimError::Config(format!("--operation-seconds: {e}")))?;

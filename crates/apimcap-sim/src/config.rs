@@ -232,6 +232,12 @@ pub struct SimConfig {
     pub throttle: ThrottleConfig,
     pub auth: AuthConfig,
     pub faults: FaultConfig,
+    /// The minute of the day (0–1440) load curves start at; the wall clock's when unset.
+    pub load_day_start: Option<f64>,
+    /// Autoscale settings per page of a listing (`nextLink` beyond).
+    pub autoscale_settings_page_size: usize,
+    /// Accepted `api-version`s for Microsoft.Insights/autoscaleSettings.
+    pub autoscale_settings_api_versions: Vec<String>,
     /// Oldest entries are dropped beyond this many logged requests.
     pub request_log_capacity: usize,
 }
@@ -301,6 +307,12 @@ impl Default for SimConfig {
             throttle: ThrottleConfig::default(),
             auth: AuthConfig::default(),
             faults: FaultConfig::default(),
+            load_day_start: None,
+            autoscale_settings_page_size: 50,
+            autoscale_settings_api_versions: ["2022-10-01", "2021-05-01-preview", "2015-04-01"]
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
             request_log_capacity: 10_000,
         }
     }

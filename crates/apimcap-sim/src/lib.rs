@@ -14,6 +14,8 @@ pub mod config;
 mod error;
 mod faults;
 mod identity;
+mod insights;
+mod load;
 mod location;
 mod locks;
 mod log;
@@ -52,7 +54,7 @@ pub use config::{
     OperationDurations, ScaleInScope, SimConfig, SubnetFull, ThrottleConfig,
 };
 pub use error::SimError;
-pub use seed::{Lock, LockLevel, Seed, Subnet};
+pub use seed::{AutoscaleSetting, Load, Lock, LockLevel, Seed, Subnet};
 pub use tiers::{Sku, UnitLimits};
 
 /// A running simulator. Dropping it (or [`SimHandle::shutdown`]) stops it.

@@ -1,12 +1,15 @@
 //! Azure Monitor metrics of a service: `Capacity` (with a `Location` dimension) for classic
-//! tiers, `CpuPercent_Gateway` and `MemoryPercent_Gateway` for v2. Values are set by the
-//! seed or the admin endpoint and read back as a flat series.
+//! tiers, `CpuPercent_Gateway` and `MemoryPercent_Gateway` for v2. A region with load gets
+//! its values computed from the load and its current units, minute by minute; the others
+//! keep the values set by the seed or the admin endpoint, as a flat series. Minutes before
+//! the service existed or not yet begun carry no aggregation.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
 use crate::error::SimError;
+use crate::load::{Clock, ServiceLoad, capacity_percent, memory_percent};
 use crate::location::Location;
 use crate::reply::ArmError;
 use crate::resource::{primary_sku, regions};
@@ -79,6 +82,83 @@ impl MetricValues {
     }
 }
 
+/// The primary location, then the additional ones.
+pub fn locations(body: &Value) -> Vec<Location> {
+    let mut all = vec![Location::new(body["location"].as_str().unwrap_or_default())];
+    all.extend(
+        regions(body)
+            .iter()
+            .filter_map(|r| r["location"].as_str().map(Location::new)),
+    );
+    all
+}
+
+/// Units per location of a resource.
+pub fn units(body: &Value) -> BTreeMap<Location, u64> {
+    let mut units = BTreeMap::new();
+    let primary = Location::new(body["location"].as_str().unwrap_or_default());
+    units.insert(primary, body["sku"]["capacity"].as_u64().unwrap_or(0));
+    for region in regions(body) {
+        if let Some(location) = region["location"].as_str() {
+            let n = region["sku"]["capacity"].as_u64().unwrap_or(0);
+            units.insert(Location::new(location), n);
+        }
+    }
+    units
+}
+
+/// What the metrics of one service are made of.
+pub struct Source<'a> {
+    pub values: &'a MetricValues,
+    pub load: &'a ServiceLoad,
+    /// The units per region now (of the last completed state).
+    pub units: BTreeMap<Location, u64>,
+    pub created: Option<jiff::Timestamp>,
+    pub clock: &'a Clock,
+}
+
+impl Source<'_> {
+    fn rps(&self, location: &Location, second: i64) -> Option<f64> {
+        let at = jiff::Timestamp::from_second(second).ok()?;
+        let minute = self.clock.minute_of_day(at);
+        self.load.regions.get(location).map(|l| l.rps_at(minute))
+    }
+
+    fn capacity(&self, location: &Location, second: i64) -> f64 {
+        match self.rps(location, second) {
+            Some(rps) => {
+                let units = self.units.get(location).copied().unwrap_or(0);
+                capacity_percent(rps, units, self.load.rps_per_unit)
+            }
+            None => self.values.get("Capacity", location),
+        }
+    }
+
+    /// A v2 gateway metric for the whole service at `second`.
+    fn gateway(&self, metric: &str, locations: &[Location], second: i64) -> f64 {
+        if self.load.regions.is_empty() {
+            let sum: f64 = locations.iter().map(|l| self.values.get(metric, l)).sum();
+            return sum / locations.len().max(1) as f64;
+        }
+        let rps: f64 = locations.iter().filter_map(|l| self.rps(l, second)).sum();
+        let units: u64 = self.units.values().sum();
+        let cpu = capacity_percent(rps, units, self.load.rps_per_unit);
+        if metric == "MemoryPercent_Gateway" {
+            memory_percent(cpu)
+        } else {
+            cpu
+        }
+    }
+
+    /// Whether the minute starting at `second` has data at `now`.
+    fn has_data(&self, second: i64, interval: i64, now: jiff::Timestamp) -> bool {
+        second <= now.as_second()
+            && self
+                .created
+                .is_none_or(|c| second.saturating_add(interval) > c.as_second())
+    }
+}
+
 fn parse_interval(text: &str) -> Option<i64> {
     let upper = text.to_ascii_uppercase();
     let rest = upper.strip_prefix("PT")?;
@@ -97,8 +177,9 @@ fn bad(message: String) -> ArmError {
 /// The metrics answer for a service resource `body` with `values`.
 pub fn answer(
     body: &Value,
-    values: &MetricValues,
+    source: &Source<'_>,
     query: &HashMap<String, String>,
+    now: jiff::Timestamp,
 ) -> Result<Value, ArmError> {
     let (sku, _) = primary_sku(body);
     let available = if sku.map(Sku::generation) == Some(Generation::V2) {
@@ -117,7 +198,6 @@ pub fn answer(
     let interval = parse_interval(&interval_text)
         .filter(|s| *s > 0)
         .ok_or_else(|| bad(format!("Invalid interval '{interval_text}'.")))?;
-    let now = jiff::Timestamp::now();
     let (start, end) = match query.get("timespan") {
         Some(span) => {
             let (a, b) = span
@@ -147,13 +227,8 @@ pub fn answer(
     let split_by_location = query
         .get("$filter")
         .is_some_and(|f| f.to_lowercase().contains("location eq"));
-    let primary = Location::new(body["location"].as_str().unwrap_or_default());
-    let mut locations = vec![primary.clone()];
-    locations.extend(
-        regions(body)
-            .iter()
-            .filter_map(|r| r["location"].as_str().map(Location::new)),
-    );
+    let locations = locations(body);
+    let primary = locations[0].clone();
 
     let first = start
         .as_second()
@@ -175,28 +250,42 @@ pub fn answer(
                 valid.join(",")
             )));
         };
-        let series = |value: f64, metadata: Value| {
+        let series = |value: &dyn Fn(i64) -> f64, metadata: Value| {
             let data: Vec<Value> = stamps
                 .iter()
                 .map(|t| {
-                    let mut point = json!({"timeStamp": jiff::Timestamp::from_second(*t).map(|t| t.to_string()).unwrap_or_default()});
-                    for a in &aggregations {
-                        point[a.as_str()] = if a == "count" { json!(1.0) } else { json!(value) };
+                    let stamp = jiff::Timestamp::from_second(*t).map(|t| t.to_string());
+                    let mut point = json!({"timeStamp": stamp.unwrap_or_default()});
+                    if source.has_data(*t, interval, now) {
+                        let v = value(*t);
+                        for a in &aggregations {
+                            point[a.as_str()] = if a == "count" { json!(1.0) } else { json!(v) };
+                        }
                     }
                     point
                 })
                 .collect();
             json!({"metadatavalues": metadata, "data": data})
         };
-        let timeseries: Vec<Value> = if *metric == "Capacity" && split_by_location {
+        let timeseries: Vec<Value> = if *metric != "Capacity" {
+            vec![series(
+                &|t| source.gateway(metric, &locations, t),
+                json!([]),
+            )]
+        } else if split_by_location {
             locations
                 .iter()
-                .map(|l| series(values.get(metric, l), json!([{"name": {"value": "location", "localizedValue": "location"}, "value": l.display_name()}])))
+                .map(|l| {
+                    let dimension = json!([{"name": {"value": "location", "localizedValue": "location"}, "value": l.display_name()}]);
+                    series(&|t| source.capacity(l, t), dimension)
+                })
                 .collect()
         } else {
-            let avg = locations.iter().map(|l| values.get(metric, l)).sum::<f64>()
-                / locations.len() as f64;
-            vec![series(avg, json!([]))]
+            let average = |t| {
+                let sum: f64 = locations.iter().map(|l| source.capacity(l, t)).sum();
+                sum / locations.len() as f64
+            };
+            vec![series(&average, json!([]))]
         };
         out.push(json!({
             "id": format!("{id}/providers/Microsoft.Insights/metrics/{metric}"),

@@ -47,6 +47,11 @@ pub enum Route {
         sub: String,
         id: String,
     },
+    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Insights/autoscaleSettings`.
+    AutoscaleSettings {
+        sub: String,
+        rg: String,
+    },
     /// `.../locations/{loc}/operationStatuses/{id}` (the `Azure-AsyncOperation` URL).
     LocationStatus {
         sub: String,
@@ -91,6 +96,18 @@ impl Route {
             && l[8] == "subnets";
         if network && segments.iter().all(|s| !s.is_empty()) {
             return Some(Route::Subnet {
+                sub: s(1),
+                rg: s(3),
+            });
+        }
+        if l.len() == 7
+            && l[2] == "resourcegroups"
+            && l[4] == "providers"
+            && l[5] == "microsoft.insights"
+            && l[6] == "autoscalesettings"
+            && !segments[3].is_empty()
+        {
+            return Some(Route::AutoscaleSettings {
                 sub: s(1),
                 rg: s(3),
             });
@@ -143,6 +160,7 @@ impl Route {
             | Route::ServiceResult { sub, .. }
             | Route::ServiceStatus { sub, .. }
             | Route::Subnet { sub, .. }
+            | Route::AutoscaleSettings { sub, .. }
             | Route::LocationResult { sub, .. }
             | Route::LocationStatus { sub, .. } => sub,
         }
@@ -151,7 +169,9 @@ impl Route {
     /// (resource group, service name) when the route names them.
     pub fn target(&self) -> (Option<&str>, Option<&str>) {
         match self {
-            Route::List { rg, .. } | Route::Subnet { rg, .. } => (Some(rg), None),
+            Route::List { rg, .. }
+            | Route::Subnet { rg, .. }
+            | Route::AutoscaleSettings { rg, .. } => (Some(rg), None),
             Route::Service { rg, name, .. }
             | Route::Skus { rg, name, .. }
             | Route::Metrics { rg, name, .. }
@@ -172,6 +192,19 @@ impl Route {
                 "Microsoft.Network/virtualNetworks/subnets/read"
             };
             return (path.trim_end_matches('/').to_string(), action);
+        }
+        if let Route::AutoscaleSettings { rg, .. } = self {
+            let action = if write {
+                "Microsoft.Insights/autoscaleSettings/write"
+            } else {
+                "Microsoft.Insights/autoscaleSettings/read"
+            };
+            return (
+                format!(
+                    "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Insights/autoscaleSettings"
+                ),
+                action,
+            );
         }
         match self.target() {
             (Some(rg), Some(name)) if matches!(self, Route::ServiceStatus { .. }) => (

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::SimError;
+pub use crate::insights::AutoscaleSetting;
+pub use crate::load::Load;
 pub use crate::locks::{Lock, LockLevel};
 pub use crate::subnet::Subnet;
 
@@ -32,6 +34,10 @@ pub struct Seed {
     /// Management locks (`{scope, name, level: ReadOnly|CanNotDelete}`).
     #[serde(default)]
     pub locks: Vec<Lock>,
+    /// Azure Monitor autoscale settings (`{subscription?, resourceGroup, name,
+    /// targetResourceUri, enabled}`).
+    #[serde(default)]
+    pub autoscale_settings: Vec<AutoscaleSetting>,
     /// The secret App Service style managed identity callers send in `X-IDENTITY-HEADER`.
     #[serde(default = "default_identity_header")]
     pub identity_header: String,
@@ -89,6 +95,13 @@ pub struct SeedService {
     /// Initial metric values: metric name → value, or metric name → {location: value}.
     #[serde(default)]
     pub metrics: BTreeMap<String, Value>,
+    /// Load per region (name or display name → `{rps}` or `{curve}`); metrics of these
+    /// regions are computed from it.
+    #[serde(default)]
+    pub load: BTreeMap<String, Load>,
+    /// Requests per second one unit serves at 100 % `Capacity` (default 1000).
+    #[serde(default)]
+    pub rps_per_unit: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

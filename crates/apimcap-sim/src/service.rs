@@ -397,6 +397,8 @@ pub fn put(
             fail_next: None,
             hold_next: 0,
             metrics: Default::default(),
+            load: Default::default(),
+            created: Some(jiff::Timestamp::now()),
         },
     );
     let op = operations::start(state, key, sub, candidate, OpKind::Create, None)

@@ -12,6 +12,8 @@ use crate::auth::AuthState;
 use crate::config::{ErrorSpec, SimConfig};
 use crate::error::SimError;
 use crate::faults::Faults;
+use crate::insights::AutoscaleSetting;
+use crate::load::{Clock, ServiceLoad};
 use crate::location::Location;
 use crate::locks::Lock;
 use crate::log::RequestLog;
@@ -122,6 +124,11 @@ pub struct Service {
     /// The next this many operations on this service succeed without changing it.
     pub hold_next: u32,
     pub metrics: MetricValues,
+    /// Load per region, from which metrics are computed (regions without load keep
+    /// `metrics`).
+    pub load: ServiceLoad,
+    /// When the service was created; `None` for seeded ones, which have always existed.
+    pub created: Option<jiff::Timestamp>,
 }
 
 pub struct SimState {
@@ -136,6 +143,10 @@ pub struct SimState {
     pub subnets: Vec<Subnet>,
     /// Management locks.
     pub locks: Vec<Lock>,
+    /// Azure Monitor autoscale settings, sorted by subscription, group and name.
+    pub autoscale_settings: Vec<AutoscaleSetting>,
+    /// The clock load curves are read at.
+    pub clock: Clock,
     pub auth: AuthState,
     pub throttle: Throttle,
     pub faults: Faults,
@@ -151,6 +162,12 @@ impl SimState {
             operations: BTreeMap::new(),
             subnets: Vec::new(),
             locks: Vec::new(),
+            autoscale_settings: Vec::new(),
+            clock: Clock::new(
+                jiff::Timestamp::now(),
+                config.time_scale,
+                config.load_day_start,
+            ),
             auth: AuthState::new(&config.seed),
             throttle: Throttle::default(),
             faults: Faults::from_config(&config.faults),
@@ -166,6 +183,10 @@ impl SimState {
         for lock in state.config.seed.locks.clone() {
             crate::locks::add(&mut state.locks, lock).map_err(SimError::Seed)?;
         }
+        for setting in state.config.seed.autoscale_settings.clone() {
+            state.add_resource_group(&setting.subscription, &setting.resource_group);
+            crate::insights::put(&mut state.autoscale_settings, setting).map_err(SimError::Seed)?;
+        }
         for seed in state.config.seed.services.clone() {
             let body = resource::from_seed(&seed)?;
             state.add_resource_group(&seed.subscription, &seed.resource_group);
@@ -177,6 +198,13 @@ impl SimState {
                 )));
             }
             let metrics = MetricValues::from_seed(&seed.metrics)?;
+            let mut load = ServiceLoad::default();
+            load.apply(
+                &seed.load,
+                seed.rps_per_unit,
+                &crate::metrics::locations(&body),
+            )
+            .map_err(|e| SimError::Seed(format!("service {}: {e}", seed.name)))?;
             state.services.insert(
                 key,
                 Service {
@@ -188,6 +216,8 @@ impl SimState {
                     fail_next: None,
                     hold_next: 0,
                     metrics,
+                    load,
+                    created: None,
                 },
             );
         }

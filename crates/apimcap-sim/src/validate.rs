@@ -136,6 +136,19 @@ impl SimConfig {
                 self.busy.status
             )));
         }
+        if let Some(minute) = self.load_day_start
+            && !(minute.is_finite() && (0.0..crate::load::MINUTES_PER_DAY).contains(&minute))
+        {
+            return Err(config_error(format!(
+                "--load-day-start {minute} must be a minute of the day (0 to 1440, exclusive)"
+            )));
+        }
+        if !(1..=1000).contains(&self.autoscale_settings_page_size) {
+            return Err(config_error(format!(
+                "--autoscale-settings-page-size {} must be between 1 and 1000",
+                self.autoscale_settings_page_size
+            )));
+        }
         // The seed must make a world: known tiers, no service twice, readable metric values,
         // `properties` that are objects.
         SimState::new(self.clone()).map(drop)

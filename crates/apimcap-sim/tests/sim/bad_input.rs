@@ -8,19 +8,6 @@ use crate::support::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// An admin request whose answer may be an error: (status, body).
-async fn admin_raw(sim: &Sim, method: Method, path: &str, body: Value) -> (u16, Value) {
-    let response = sim
-        .http
-        .request(method, format!("{}{path}", sim.handle.admin_url()))
-        .json(&body)
-        .send()
-        .await
-        .expect("admin request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 /// The simulator still answers a normal GET of a service, with an idle resource.
 async fn still_serves(sim: &Sim) -> Value {
     let (status, body) = sim

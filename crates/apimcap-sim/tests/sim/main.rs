@@ -5,6 +5,7 @@
 
 mod arbitrary;
 mod auth;
+mod autoscale;
 mod bad_input;
 mod cli;
 mod conformance;

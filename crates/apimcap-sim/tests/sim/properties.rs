@@ -197,6 +197,69 @@ fn arbitrary_admin_bodies_get_answers_not_failures() {
     });
 }
 
+/// A plausible load or autoscale setting body with arbitrary numbers and names.
+fn load_or_setting_body() -> BoxedStrategy<Vec<u8>> {
+    let number = prop_oneof![any::<f64>(), -10.0..3000.0, Just(0.0)];
+    let load = prop_oneof![
+        number
+            .clone()
+            .prop_map(|rps| serde_json::json!({"rps": rps})),
+        prop::collection::vec((number.clone(), number.clone()), 0..5)
+            .prop_map(|points| serde_json::json!({"curve": points})),
+    ];
+    let region = select(vec!["westeurope", "East US", "mars", ""]);
+    let load_body =
+        (region, load, prop::option::of(number)).prop_map(|(region, load, per_unit)| {
+            serde_json::json!({"regions": {region: load}, "rpsPerUnit": per_unit}).to_string()
+        });
+    let target = select(vec![
+        "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ApiManagement/service/a",
+        "nope",
+        "",
+    ]);
+    let setting = (target, any::<bool>()).prop_map(|(target, enabled)| {
+        serde_json::json!({"targetResourceUri": target, "enabled": enabled}).to_string()
+    });
+    prop_oneof![
+        2 => load_body.prop_map(String::into_bytes),
+        1 => setting.prop_map(String::into_bytes),
+        2 => arbitrary::body(),
+    ]
+    .boxed()
+}
+
+#[test]
+fn arbitrary_load_and_autoscale_setting_bodies_get_answers_not_failures() {
+    let world = World::start();
+    let endpoints = select(vec![
+        "/services/global-apim/load",
+        "/services/v2-apim/load",
+        "/autoscaleSettings/rg-global/a-setting",
+        "/autoscaleSettings/rg-x/%2F",
+    ]);
+    check(
+        128,
+        (endpoints, load_or_setting_body()),
+        |(endpoint, body)| {
+            world.rt.block_on(async {
+            let url = format!("{}{endpoint}", world.sim.handle.admin_url());
+            let (status, answer) = world.send(Method::PUT, &url, body).await;
+            prop_assert!([200, 400].contains(&status), "{} {}", status, answer);
+            if status == 400 {
+                prop_assert!(answer["error"].as_str().is_some_and(|e| !e.is_empty()));
+            }
+            let metrics = format!(
+                "{}/providers/microsoft.insights/metrics?api-version=2023-10-01&$filter=Location%20eq%20%27*%27",
+                service_path("rg-global", "global-apim")
+            );
+            let (status, answer) = world.send(Method::GET, &metrics, Vec::new()).await;
+            prop_assert_eq!(status, 200, "{}", answer);
+            world.still_serves().await
+        })
+        },
+    );
+}
+
 #[test]
 fn arbitrary_paths_and_query_strings_get_answers_not_failures() {
     let world = World::start();
@@ -211,7 +274,10 @@ fn arbitrary_paths_and_query_strings_get_answers_not_failures() {
         "{}/providers/microsoft.insights/metrics",
         service_path("rg-global", "global-apim")
     );
-    let path = prop_oneof![arbitrary::path(), Just(metrics)];
+    let settings = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-global/providers/Microsoft.Insights/autoscaleSettings"
+    );
+    let path = prop_oneof![arbitrary::path(), Just(metrics), Just(settings)];
     check(
         128,
         (methods, path, arbitrary::query(), arbitrary::body()),

@@ -250,3 +250,21 @@ pub async fn error_code(response: reqwest::Response) -> (u16, String, Value) {
         body,
     )
 }
+
+/// An admin request whose answer may be an error: (status, body).
+pub async fn admin_raw(
+    sim: &Sim,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let response = sim
+        .http
+        .request(method, format!("{}{path}", sim.handle.admin_url()))
+        .json(&body)
+        .send()
+        .await
+        .expect("admin request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
