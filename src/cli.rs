@@ -269,7 +269,7 @@ impl RunArgs {
             unit_limits: self.azure.unit_limits.clone(),
             resync_interval: self.resync_interval,
             min_retry_after: self.min_retry_after,
-            autoscale_interval: self.autoscale_interval.max(Duration::from_secs(60)),
+            autoscale_interval: self.autoscale_interval.max(Duration::from_secs(10)),
             metrics_addr: self.metrics_addr,
             leader_election: self.leader_elect.then(|| LeaseSettings {
                 name: self.lease_name.clone(),

@@ -15,6 +15,7 @@ mod admission_autoscale;
 mod admission_schedules;
 mod chart_install;
 mod e2e_approval;
+mod e2e_autoscale;
 mod e2e_azure_refusals;
 mod e2e_changes;
 mod e2e_closed_default;
