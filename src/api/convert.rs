@@ -18,9 +18,8 @@ impl ServiceReference {
 
 impl ApimCapacitySpec {
     /// The tier and units per region the spec asks for, locations normalised. An autoscaled
-    /// region asks for its `minUnits` here; the reconcile puts the autoscale decision in its
-    /// place ([`crate::effective`]), and a dry run holds its live units
-    /// ([`ApimCapacitySpec::desired_holding`]).
+    /// region asks for its `minUnits` here; the effective capacity ([`crate::effective`])
+    /// puts the autoscale decision (or its live units clamped into its range) in its place.
     pub fn desired(&self) -> DesiredCapacity {
         DesiredCapacity {
             sku: self.sku,
@@ -44,26 +43,6 @@ impl ApimCapacitySpec {
                 .collect(),
             zone_redundant: self.zone_redundant,
         }
-    }
-
-    /// [`ApimCapacitySpec::desired`] with every autoscaled region at its live units brought
-    /// into its `minUnits`..`maxUnits` (`minUnits` when not live yet): what the spec asks
-    /// for when no metric moves a region.
-    pub fn desired_holding(&self, live: &crate::domain::LiveService) -> DesiredCapacity {
-        let mut desired = self.desired();
-        for (region, wanted) in self.regions.iter().zip(desired.regions.iter_mut()) {
-            if let (Some(rule), Some(live)) = (&region.autoscale, live.region(&wanted.location)) {
-                wanted.units = live
-                    .units
-                    .clamp(rule.min_units, rule.max_units.max(rule.min_units));
-            }
-        }
-        desired
-    }
-
-    /// Whether any region autoscales.
-    pub fn autoscales(&self) -> bool {
-        self.regions.iter().any(|r| r.autoscale.is_some())
     }
 
     /// What the planner may do for this spec: its consent, the operator's limits and the
