@@ -3,7 +3,7 @@
 //! autoscale conflict, PrimaryOnly, cooldowns, changes made elsewhere and a busy service.
 
 use super::super::autoscale_world::{autoscaled, azure_setting};
-use super::super::world::Run;
+use super::super::world::{Run, aiming_at, operation};
 use super::*;
 use crate::api::autoscale::{AutoscaleReason, AzureAutoscaleMode};
 
@@ -90,6 +90,19 @@ decisions! {
         autoscaled().capacity("East US", 90.0).remembers("eastus", 1, Some(20))
         => ["credentials", "get", "settings", "metrics"], Succeeded, Resync,
         then |r: &Run| assert_eq!(autoscale_reason(r, "eastus"), Some(AutoscaleReason::CoolingDown));
+    a_scale_that_finished_becomes_the_own_count_and_starts_the_cooldown:
+        autoscaled().remembers("eastus", 1, None).capacity("East US", 90.0)
+            .recorded(aiming_at(operation(1, 1, 5), "westeurope=2,eastus=2"), || Ok(PollOutcome::Succeeded(None)))
+            .live(|| Ok(service(Sku::Premium, &[("West Europe", 2), ("East US", 2)], "Succeeded")))
+        => ["credentials", "poll", "get", "settings", "metrics"], Succeeded, Resync,
+        then |r: &Run| {
+            let list = r.verdict.findings.observed.autoscale.clone().unwrap_or_default();
+            let eastus = list.iter().find(|e| e.location == "eastus").cloned();
+            let eastus = eastus.unwrap_or_else(|| panic!("no eastus in {list:?}"));
+            assert_eq!((eastus.own_units, eastus.last_scale_at.map(|t| t.0)), (Some(2), Some(at(0))));
+            assert_eq!(eastus.last_decision.reason, AutoscaleReason::TooLittleData, "no data since the scale yet");
+            assert_eq!(eastus.next_scale_allowed_at.map(|t| t.0), Some(at(60)), "cooldownOut 60m");
+        };
     a_change_made_elsewhere_inside_the_bounds_is_adopted_not_drift:
         autoscaled().remembers("eastus", 2, None)
         => ["credentials", "get", "settings", "metrics"], Succeeded, Resync,
