@@ -67,7 +67,7 @@ pub struct Context {
     /// What the preflight reads remember (`/skus` for a day, subnets for an hour).
     pub reads: super::read_cache::ReadCache,
     /// What the autoscale reads remember (settings 10 minutes, metrics one interval).
-    pub autoscale_reads: super::gather_autoscale::AutoscaleReads,
+    pub autoscale_reads: super::autoscale_cache::AutoscaleReads,
     /// Consecutive passing failures per object.
     failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
     /// The last status written per object and the resourceVersion it produced, so a

@@ -1,40 +1,17 @@
-//! The reads of autoscale (I/O) and what they remember: the Azure autoscale settings of a
-//! resource group (kept [`SETTINGS_TTL`]) and the metrics of a service (kept for the
-//! autoscale interval, so each evaluation costs one request and the reconciles in between
-//! none). Failures are logged and answered as text; they are not remembered.
+//! The reads of autoscale (I/O): the Azure autoscale settings of a resource group (kept
+//! [`SETTINGS_TTL`]) and the metrics of a service (kept for the autoscale interval, so each
+//! evaluation costs one request and the reconciles in between none), answered from
+//! [`super::autoscale_cache`] while kept. Failures are logged and answered as text; they are
+//! not remembered.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::autoscale_cache::{Kept, SETTINGS_TTL, keep, kept};
 use super::azure_log::{log_failure, no_client};
 use super::context::Context;
 use crate::api::ApimCapacity;
 use crate::autoscale::{ArmGet, AutoscaleSetting, MetricReadings};
 use crate::azure::{ArmClient, AzureError};
-
-/// How long the autoscale settings of a resource group are kept.
-pub const SETTINGS_TTL: Duration = Duration::from_secs(600);
-
-type Kept<T> = Mutex<HashMap<String, (Instant, T)>>;
-
-/// What the autoscale reads remember: settings per resource group, metrics per service.
-#[derive(Default)]
-pub struct AutoscaleReads {
-    settings: Kept<Vec<AutoscaleSetting>>,
-    metrics: Kept<MetricReadings>,
-}
-
-fn kept<T: Clone>(map: &Kept<T>, key: &str, ttl: Duration) -> Option<T> {
-    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    map.retain(|_, (at, _)| at.elapsed() < ttl);
-    map.get(key).map(|(_, value)| value.clone())
-}
-
-fn keep<T>(map: &Kept<T>, key: String, value: T) {
-    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    map.insert(key, (Instant::now(), value));
-}
 
 /// The kept answer under `key`, else the answer of `read` (kept when it succeeded).
 async fn kept_or_read<T: Clone>(

@@ -7,6 +7,7 @@
 //! leader election ([`leader`]) and the HTTP endpoints.
 
 pub mod act;
+pub mod autoscale_cache;
 pub mod azure_log;
 pub mod clients;
 pub mod clock;

@@ -17,28 +17,6 @@ use crate::autoscale::{AutoscaleSetting, MetricReadings};
 /// The service id of the default world.
 pub const SERVICE_ID: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ApiManagement/service/svc";
 
-/// What Azure answers to the autoscale reads, and whether the driver remembers them.
-pub struct AutoscaleAnswers {
-    pub settings: Result<Vec<AutoscaleSetting>, String>,
-    pub settings_remembered: bool,
-    /// Capacity per region (display name) over the last 30 minutes.
-    pub capacity: Vec<(&'static str, f64)>,
-    pub metrics_error: Option<String>,
-    pub metrics_remembered: bool,
-}
-
-impl Default for AutoscaleAnswers {
-    fn default() -> Self {
-        AutoscaleAnswers {
-            settings: Ok(Vec::new()),
-            settings_remembered: false,
-            capacity: vec![("West Europe", 50.0), ("East US", 50.0)],
-            metrics_error: None,
-            metrics_remembered: false,
-        }
-    }
-}
-
 /// Azure Monitor's answer: `Capacity` per region, every minute of the last 30.
 fn readings(capacity: &[(&str, f64)], now: jiff::Timestamp) -> MetricReadings {
     let series: Vec<_> = capacity

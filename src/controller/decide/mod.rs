@@ -34,6 +34,8 @@ mod trust;
 #[cfg(test)]
 mod approval_world;
 #[cfg(test)]
+mod autoscale_answers;
+#[cfg(test)]
 mod autoscale_world;
 #[cfg(test)]
 mod pending_tests;

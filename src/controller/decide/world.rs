@@ -56,7 +56,7 @@ pub struct World {
     /// Subnets remembered from an earlier read (no call unless read again).
     pub remembered: Vec<(String, SubnetPrefix)>,
     /// The autoscale reads' answers.
-    pub autoscale: super::autoscale_world::AutoscaleAnswers,
+    pub autoscale: super::autoscale_answers::AutoscaleAnswers,
 }
 
 /// What one reconcile did in a world.
