@@ -2,7 +2,7 @@
 #
 #   make test   formatting, lints, unit tests, the real test control plane, integration tests
 #   make demo   local control plane + Azure simulator + operator, with a sample applied
-#   make bench  planner and operator benchmarks; writes docs/performance.md
+#   make bench  planner, autoscale-day and operator benchmarks; writes docs/performance.md
 #   make soak   a long soak test: random changes and faults, invariants on Azure writes
 
 SHELL := /usr/bin/env bash
@@ -146,6 +146,7 @@ demo: controlplane
 ## benches/operator.rs).
 bench: controlplane
 	$(CARGO) bench --locked --bench planner
+	$(CARGO) bench --locked --bench autoscale
 	scripts/with-private-tmpdir.sh $(CARGO) bench --locked --bench operator
 
 ## The soak test, long: SOAK_OPERATIONS random changes and faults (default 60); replay a

@@ -10,8 +10,10 @@
 //!   into one decision per region and one combined set of wanted units (one PATCH);
 //! - [`drift::classify_units`] tells drift to undo from a change made elsewhere to adopt;
 //! - [`report`] turns decisions into `status.autoscale` and back into the recorded memory;
+//! - [`day`] runs a simulated day with [`decide::decide`] for the benchmark;
 //! - [`model`] is the load day and the `Capacity` model the simulator and benchmarks share.
 
+pub mod day;
 pub mod decide;
 pub mod drift;
 pub mod evaluation;
@@ -26,6 +28,8 @@ mod region;
 
 #[cfg(test)]
 mod api_tests;
+#[cfg(test)]
+mod day_tests;
 #[cfg(test)]
 mod decide_tests;
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod arm_autoscale_reads;
 mod arm_client;
 mod arm_client_credentials;
 mod arm_client_edge;

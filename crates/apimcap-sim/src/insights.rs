@@ -63,7 +63,10 @@ impl AutoscaleSetting {
             ));
         }
         if self.target_resource_uri.len() > 2048
-            || !self.target_resource_uri.starts_with("/subscriptions/")
+            || !self
+                .target_resource_uri
+                .to_ascii_lowercase()
+                .starts_with("/subscriptions/")
         {
             return Err(format!(
                 "autoscale setting {}: targetResourceUri must be a resource id (/subscriptions/...)",

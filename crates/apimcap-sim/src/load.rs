@@ -64,23 +64,34 @@ impl Load {
         }
     }
 
-    /// The load at `minute` of the day (any number; taken modulo a day).
+    /// The same load with a curve's points in minute order, as [`Load::rps_at`] needs them.
+    pub fn sorted(&self) -> Load {
+        match self {
+            Load::Rps(rps) => Load::Rps(*rps),
+            Load::Curve(points) => {
+                let mut sorted = points.clone();
+                sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Load::Curve(sorted)
+            }
+        }
+    }
+
+    /// The load at `minute` of the day (any number; taken modulo a day), of a curve whose
+    /// points are in minute order ([`Load::sorted`]).
     pub fn rps_at(&self, minute: f64) -> f64 {
-        let points = match self {
+        let sorted = match self {
             Load::Rps(rps) => return *rps,
             Load::Curve(points) => points,
         };
-        let mut sorted = points.clone();
-        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (Some(&first), Some(&last)) = (sorted.first(), sorted.last()) else {
             return 0.0;
         };
         let m = minute.rem_euclid(MINUTES_PER_DAY);
         // The segment around `m`: between neighbours, or across midnight.
-        let (a, b) = match sorted.iter().position(|p| p.0 > m) {
-            Some(0) => ((last.0 - MINUTES_PER_DAY, last.1), first),
-            Some(i) => (sorted[i - 1], sorted[i]),
-            None => (last, (first.0 + MINUTES_PER_DAY, first.1)),
+        let (a, b) = match sorted.partition_point(|p| p.0 <= m) {
+            0 => ((last.0 - MINUTES_PER_DAY, last.1), first),
+            i if i == sorted.len() => (last, (first.0 + MINUTES_PER_DAY, first.1)),
+            i => (sorted[i - 1], sorted[i]),
         };
         let span = b.0 - a.0;
         if span <= 0.0 {
@@ -132,7 +143,7 @@ impl ServiceLoad {
             }
             load.validate()
                 .map_err(|e| format!("load for {name}: {e}"))?;
-            checked.push((location, load.clone()));
+            checked.push((location, load.sorted()));
         }
         self.regions.extend(checked);
         if let Some(per_unit) = rps_per_unit {
@@ -209,7 +220,7 @@ mod tests {
 
     #[test]
     fn curves_are_piecewise_linear_and_wrap_at_midnight() {
-        let curve = Load::Curve(vec![(600.0, 3000.0), (0.0, 1000.0), (1200.0, 1000.0)]);
+        let curve = Load::Curve(vec![(600.0, 3000.0), (0.0, 1000.0), (1200.0, 1000.0)]).sorted();
         assert_eq!(curve.rps_at(0.0), 1000.0);
         assert_eq!(curve.rps_at(300.0), 2000.0);
         assert_eq!(curve.rps_at(600.0), 3000.0);

@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn absurd_numbers_are_refused() {
-        let cases: [(&str, Spoil); 14] = [
+        let cases: [(&str, Spoil); 17] = [
             ("--time-scale", |c| c.time_scale = f64::INFINITY),
             ("--time-scale", |c| c.time_scale = 1e30),
             ("--time-scale", |c| c.time_scale = -1.0),
@@ -195,6 +195,11 @@ mod tests {
             }),
             ("--busy-retry-after", |c| {
                 c.busy_retry_after = Some(" ".into())
+            }),
+            ("--load-day-start", |c| c.load_day_start = Some(1440.0)),
+            ("--load-day-start", |c| c.load_day_start = Some(f64::NAN)),
+            ("--autoscale-settings-page-size", |c| {
+                c.autoscale_settings_page_size = 0
             }),
         ];
         for (flag, set) in cases {
