@@ -58,6 +58,11 @@ pub struct RunArgs {
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub min_retry_after: Duration,
 
+    /// How often the regions with `autoscale` are evaluated, each time with one Azure Monitor
+    /// metrics read per service, e.g. 5m (1m at the least).
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub autoscale_interval: Duration,
+
     /// Address of the HTTP server for /metrics, /livez and /readyz.
     #[arg(long, default_value = "0.0.0.0:8080")]
     pub metrics_addr: std::net::SocketAddr,
@@ -276,6 +281,7 @@ impl RunArgs {
             unit_limits: self.azure.unit_limits.clone(),
             resync_interval: self.resync_interval,
             min_retry_after: self.min_retry_after,
+            autoscale_interval: self.autoscale_interval.max(Duration::from_secs(10)),
             metrics_addr: self.metrics_addr,
             leader_election: self.leader_elect.then(|| LeaseSettings {
                 name: self.lease_name.clone(),

@@ -8,10 +8,16 @@
 //!    preparation on (source `schedule NAME (preparing)`): the p90 of a Scale step before
 //!    the schedule starts, or the last moment before that the change windows allow, so that
 //!    it is finished on time. A scale-down waits for the change itself (never early).
-//! 3. Later steps (autoscale) adjust [`EffectiveCapacity::regions`] in place and name
-//!    themselves as the source; [`EffectiveCapacity::desired`] is always built from it.
+//! 3. An autoscaled region's units come from the autoscale decision inside the range in
+//!    force ([`autoscale`]: the region's `minUnits`/`maxUnits`, or a schedule's), starting
+//!    from its live units clamped into that range (source `autoscale`);
+//!    [`EffectiveCapacity::desired`] is always built from [`EffectiveCapacity::regions`].
 //!
 //! The tier and the set of regions always come from the spec: a schedule changes units only.
+
+mod autoscale;
+
+pub use autoscale::{AutoscaleRange, autoscale_ranges};
 
 use jiff::Timestamp;
 
@@ -128,7 +134,7 @@ impl EffectiveCapacity {
         let before: Vec<(Location, u32)> = if previous.effective.is_empty() {
             spec.regions
                 .iter()
-                .map(|r| (Location::new(&r.location), r.units))
+                .map(|r| (Location::new(&r.location), r.fixed_or_min_units()))
                 .collect()
         } else {
             previous
@@ -137,7 +143,12 @@ impl EffectiveCapacity {
                 .map(|r| (Location::new(&r.location), r.units))
                 .collect()
         };
-        self.regions.iter().any(|region| {
+        // An autoscaled region moves with the autoscale decision, which says so itself.
+        let fixed = self
+            .regions
+            .iter()
+            .filter(|r| r.source != UnitsSource::Autoscale);
+        fixed.clone().any(|region| {
             before
                 .iter()
                 .find(|(location, _)| *location == region.location)

@@ -15,7 +15,9 @@ use prometheus_client::registry::Registry;
 
 use crate::api::ApimCapacity;
 
+mod autoscale;
 mod resources;
+use autoscale::AutoscaleSeries;
 use resources::ResourceGauges;
 pub use resources::ResourceView;
 
@@ -52,6 +54,7 @@ pub struct Metrics {
     secret_watches: Gauge,
     in_flight: Mutex<HashSet<ObjectRef<ApimCapacity>>>,
     resources: Mutex<ResourceGauges>,
+    autoscale: Mutex<AutoscaleSeries>,
 }
 
 impl Default for Metrics {
@@ -126,7 +129,9 @@ impl Default for Metrics {
             secret_watches.clone(),
         );
         let resources = Mutex::new(ResourceGauges::register(&mut registry));
+        let autoscale = Mutex::new(AutoscaleSeries::register(&mut registry));
         Metrics {
+            autoscale,
             resources,
             registry,
             azure_requests,
@@ -187,10 +192,28 @@ impl Metrics {
             .show(object, view);
     }
 
+    /// Shows the autoscale state of `object` (`status.autoscale` before and after this
+    /// reconcile): the metric per region, and the decisions reached now.
+    pub fn show_autoscale(
+        &self,
+        object: &ObjectRef<ApimCapacity>,
+        previous: &[crate::api::autoscale::RegionAutoscaleStatus],
+        next: &[crate::api::autoscale::RegionAutoscaleStatus],
+    ) {
+        self.autoscale
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .show(object, previous, next);
+    }
+
     /// Drops every per-object series of objects `exists` says are gone (deleted objects are
     /// not reconciled again).
     pub fn forget_missing(&self, exists: impl Fn(&ObjectRef<ApimCapacity>) -> bool) {
         self.resources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .forget_missing(&exists);
+        self.autoscale
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .forget_missing(&exists);

@@ -82,6 +82,8 @@ pub struct Observed {
     /// The change recorded before its PATCH (`status.pending`) is settled: Azure answered
     /// the PATCH, or the live service showed what became of it.
     pub pending_settled: bool,
+    /// `status.autoscale` as decided now; `Some(empty)` removes it.
+    pub autoscale: Option<Vec<crate::api::autoscale::RegionAutoscaleStatus>>,
 }
 
 /// The status after a reconcile.
@@ -106,6 +108,9 @@ pub fn next_status(
     }
     if let Some(finished) = observed.finished {
         next.last_operation = Some(finished);
+    }
+    if let Some(autoscale) = observed.autoscale {
+        next.autoscale = autoscale;
     }
     if let Some(aim) = observed.aim {
         next.effective = aim.effective;

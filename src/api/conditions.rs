@@ -89,6 +89,10 @@ pub enum Reason {
     Suspended,
     /// The live service differs from the spec because of a change made elsewhere.
     DriftDetected,
+    /// An enabled Azure Monitor autoscale setting targets the service, so the operator does
+    /// not autoscale it: the two would undo each other's changes. The message names the
+    /// setting; remove or disable it, or set `spec.azureAutoscale: PrimaryOnly`.
+    AutoscaleConflict,
 }
 
 impl Reason {
@@ -120,6 +124,7 @@ impl Reason {
             Reason::ScopeNotAllowed => "ScopeNotAllowed",
             Reason::Suspended => "Suspended",
             Reason::DriftDetected => "DriftDetected",
+            Reason::AutoscaleConflict => "AutoscaleConflict",
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::domain::{DesiredCapacity, Location, RegionUnits, RegionZones, Service
 use crate::plan::{Change, DurationEstimates, Policy, Step, StepKind};
 
 use super::conditions::{Condition, ConditionType, Reason};
-use super::spec::{ApimCapacitySpec, ServiceReference};
+use super::spec::{ApimCapacitySpec, RegionCapacity, ServiceReference};
 use super::status::{Action, ApimCapacityStatus, LiveStatus, OperationStatus, PlannedChange};
 
 impl ServiceReference {
@@ -17,7 +17,9 @@ impl ServiceReference {
 }
 
 impl ApimCapacitySpec {
-    /// The tier and units per region the spec asks for, locations normalised.
+    /// The tier and units per region the spec asks for, locations normalised. An autoscaled
+    /// region asks for its `minUnits` here; the effective capacity ([`crate::effective`])
+    /// puts the autoscale decision (or its live units clamped into its range) in its place.
     pub fn desired(&self) -> DesiredCapacity {
         DesiredCapacity {
             sku: self.sku,
@@ -26,7 +28,7 @@ impl ApimCapacitySpec {
                 .iter()
                 .map(|r| RegionUnits {
                     location: Location::new(&r.location),
-                    units: r.units,
+                    units: r.fixed_or_min_units(),
                 })
                 .collect(),
             zones: self
@@ -54,6 +56,18 @@ impl ApimCapacitySpec {
             limits,
             durations,
             ..Policy::default()
+        }
+    }
+}
+
+impl RegionCapacity {
+    /// The fixed `units`, or `autoscale.minUnits` for an autoscaled region (1 when the
+    /// region, against admission's rule, has neither).
+    pub fn fixed_or_min_units(&self) -> u32 {
+        match (self.units, &self.autoscale) {
+            (Some(units), _) => units,
+            (None, Some(rule)) => rule.min_units,
+            (None, None) => 1,
         }
     }
 }

@@ -80,18 +80,43 @@ pub struct Schedule {
     pub regions: Vec<ScheduleRegion>,
 }
 
-/// A region's units while a schedule is active.
+/// A region's units while a schedule is active: `units` for a region with fixed units, or
+/// `minUnits`/`maxUnits` for a region with `autoscale`.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+    {
+        "rule": "has(self.units) != (has(self.minUnits) || has(self.maxUnits))",
+        "message": "a schedule region gives either units (a region with fixed units) or minUnits/maxUnits (a region with autoscale)"
+    },
+    {
+        "rule": "!has(self.minUnits) || !has(self.maxUnits) || self.minUnits <= self.maxUnits",
+        "message": "minUnits must not be greater than maxUnits",
+        "fieldPath": ".minUnits"
+    }
+]))]
 pub struct ScheduleRegion {
     /// The Azure region, as in `spec.regions` (case and spaces do not matter).
     #[schemars(length(min = 1, max = 64))]
     pub location: String,
 
     /// Scale units in this region while the schedule is active, from 1 to 100; the tier's
-    /// limits apply as in `spec.regions`.
+    /// limits apply as in `spec.regions`. For a region with fixed units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 100))]
-    pub units: u32,
+    pub units: Option<u32>,
+
+    /// For a region with `autoscale`: its `minUnits` while the schedule is active, from 1 to
+    /// 100 (absent: the region's own). For example a higher floor before a known peak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub min_units: Option<u32>,
+
+    /// For a region with `autoscale`: its `maxUnits` while the schedule is active, from 1 to
+    /// 100 (absent: the region's own); the tier's limits apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub max_units: Option<u32>,
 }
 
 /// When the operator may start an Azure operation. An operation cannot be cancelled once

@@ -4,6 +4,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::autoscale::{AzureAutoscaleMode, RegionAutoscale};
 use super::cost::RequireApproval;
 use super::schedule::{ChangeWindows, Schedule};
 use super::status::ApimCapacityStatus;
@@ -46,6 +47,11 @@ use crate::domain::Sku;
     {
         "rule": "!has(self.schedules) || self.schedules.all(s, s.regions.all(sr, self.regions.exists(r, r.location.lowerAscii().replace(' ', '') == sr.location.lowerAscii().replace(' ', ''))))",
         "message": "every region of a schedule must also be listed in spec.regions: a schedule changes units, never the set of regions",
+        "fieldPath": ".schedules"
+    },
+    {
+        "rule": "!has(self.schedules) || self.schedules.all(s, s.regions.all(sr, self.regions.exists(r, r.location.lowerAscii().replace(' ', '') == sr.location.lowerAscii().replace(' ', '') && has(r.units) == has(sr.units))))",
+        "message": "a schedule gives units to a region with fixed units, and minUnits/maxUnits to a region with autoscale",
         "fieldPath": ".schedules"
     }
 ]))]
@@ -130,6 +136,14 @@ pub struct ApimCapacitySpec {
     /// When Azure operations may start. When absent, any time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_windows: Option<ChangeWindows>,
+
+    /// How to live with an Azure Monitor autoscale setting on the same service, which Azure
+    /// applies to the primary region only: `Conflict` (default) stops autoscaling while an
+    /// enabled setting targets the service and reports AutoscaleConflict naming it;
+    /// `PrimaryOnly` leaves the primary region's units to Azure's setting and autoscales
+    /// only the additional regions.
+    #[serde(default)]
+    pub azure_autoscale: AzureAutoscaleMode,
 }
 
 /// Identifies an existing Azure API Management service.
@@ -162,14 +176,20 @@ pub struct ServiceReference {
     pub name: String,
 }
 
-/// One region of the service and its units.
+/// One region of the service: fixed `units`, or an `autoscale` range that follows load.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-validations" = [{
-    "rule": "!has(self.zones) || size(self.zones) == 0 || self.units % size(self.zones) == 0",
-    "message": "with pinned zones the units must divide evenly across them: a multiple of 2 for 2 zones, of 3 for 3 zones",
-    "fieldPath": ".units"
-}]))]
+#[schemars(extend("x-kubernetes-validations" = [
+    {
+        "rule": "has(self.units) != has(self.autoscale)",
+        "message": "give a region either units (a fixed count) or autoscale (a range that follows load), exactly one of them"
+    },
+    {
+        "rule": "!has(self.zones) || size(self.zones) == 0 || !has(self.units) || self.units % size(self.zones) == 0",
+        "message": "with pinned zones the units must divide evenly across them: a multiple of 2 for 2 zones, of 3 for 3 zones",
+        "fieldPath": ".units"
+    }
+]))]
 pub struct RegionCapacity {
     /// The Azure region, by name (`westeurope`) or display name (`West Europe`); case and
     /// spaces do not matter.
@@ -178,8 +198,15 @@ pub struct RegionCapacity {
 
     /// Scale units in this region. The schema's description and range are generated from
     /// the tier table (`domain::limits`), so `kubectl explain` shows the current limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(transform = super::tier_rules::add_to_units)]
-    pub units: u32,
+    pub units: Option<u32>,
+
+    /// Instead of `units`: scale this region between `minUnits` and `maxUnits` on an Azure
+    /// Monitor metric of the region (Capacity by default). The tier's limits apply to
+    /// `maxUnits`; a schedule may change `minUnits` and `maxUnits` while it is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<RegionAutoscale>,
 
     /// The availability zones to pin this region to, from "1", "2" and "3" (Premium only),
     /// for example `["1", "2"]`. With pinned zones the units must be a multiple of the

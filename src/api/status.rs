@@ -4,6 +4,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::autoscale::RegionAutoscaleStatus;
 use super::conditions::Condition;
 use super::cost::{ApprovalStatus, CostStatus};
 use super::effective::EffectiveRegionStatus;
@@ -79,6 +80,12 @@ pub struct ApimCapacityStatus {
     /// holds it back or after it was approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalStatus>,
+
+    /// Per autoscaled region: the metric's window average, the last decision and why, the
+    /// units autoscale wants, and when the next scale is allowed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub autoscale: Vec<RegionAutoscaleStatus>,
 }
 
 impl Default for ApimCapacityStatus {
@@ -97,6 +104,7 @@ impl Default for ApimCapacityStatus {
             effective: Vec::new(),
             cost: None,
             approval: None,
+            autoscale: Vec::new(),
         }
     }
 }

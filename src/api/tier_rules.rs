@@ -22,9 +22,10 @@ pub fn add_to_spec(schema: &mut schemars::Schema) {
 /// schemars `transform`).
 pub fn add_to_units(schema: &mut schemars::Schema) {
     let text = format!(
-        "Scale units in this region, from 1 to {MAX_UNITS_PER_REGION}. Tier limits apply: {}; \
-         the limits of the other tiers ({}) are checked by the operator, whose configuration \
-         can raise them when Azure support has.",
+        "Scale units in this region, from 1 to {MAX_UNITS_PER_REGION} (give units or autoscale, \
+         not both). Tier limits apply: {}; the limits of the other tiers ({}) are checked by the \
+         operator, whose configuration can raise them when Azure support has. The same limits \
+         apply to autoscale.maxUnits.",
         fixed_limits_text(),
         changeable_limits_text()
     );
@@ -74,16 +75,34 @@ fn zone_redundancy_rule() -> Value {
     })
 }
 
-/// The units a schedule sets obey the same fixed limits as `regions`.
+/// `field` is within `max` (`== 1` for a one-unit tier) unless `present` (a field of the
+/// same object, or the field itself) is absent.
+fn bound_if(present: &str, field: &str, max: u32) -> String {
+    if max == 1 {
+        format!("(!has({present}) || {field} == 1)")
+    } else {
+        format!("(!has({present}) || {field} <= {max})")
+    }
+}
+
+/// An optional integer `field` is absent or within `max`.
+fn bound(field: &str, max: u32) -> String {
+    bound_if(field, field, max)
+}
+
+/// The units a schedule sets (`units`, or `minUnits`/`maxUnits` of an autoscaled region)
+/// obey the same fixed limits as `regions`.
 fn schedule_limits_rule() -> Value {
     let checks: Vec<String> = FIXED_LIMITS
         .iter()
         .map(|(sku, max)| {
-            if *max == 1 {
-                format!("(self.sku != '{sku}' || r.units == 1)")
-            } else {
-                format!("(self.sku != '{sku}' || r.units <= {max})")
-            }
+            let within = |field: &str| bound(&format!("r.{field}"), *max);
+            format!(
+                "(self.sku != '{sku}' || ({} && {} && {}))",
+                within("units"),
+                within("minUnits"),
+                within("maxUnits")
+            )
         })
         .collect();
     json!({
@@ -122,20 +141,20 @@ fn multiple_regions_rule() -> Value {
 }
 
 fn limit_rule(sku: Sku, max: u32) -> Value {
-    let (rule, message) = if max == 1 {
-        (
-            format!("self.sku != '{sku}' || self.regions.all(r, r.units == 1)"),
-            format!("the {sku} tier always has exactly 1 unit"),
-        )
+    // Fixed units and an autoscale range's maxUnits obey the same limit.
+    let rule = format!(
+        "self.sku != '{sku}' || self.regions.all(r, {} && {})",
+        bound("r.units", max),
+        bound_if("r.autoscale", "r.autoscale.maxUnits", max)
+    );
+    let message = if max == 1 {
+        format!("the {sku} tier always has exactly 1 unit")
     } else {
         let mut message = format!("the {sku} tier allows at most {max} units");
         if let Some(bigger) = next_multi_region_tier(sku) {
             message.push_str(&format!("; use {bigger} for more"));
         }
-        (
-            format!("self.sku != '{sku}' || self.regions.all(r, r.units <= {max})"),
-            message,
-        )
+        message
     };
     json!({"rule": rule, "message": message, "fieldPath": ".regions"})
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::request::{ArmGet, service_segments};
 use crate::api::autoscale::{AutoscaleMetric, RegionAutoscale};
-use crate::azure::ServiceRef;
+use crate::domain::ServiceRef;
 use crate::domain::{Generation, Location, Sku};
 
 /// The Azure Monitor metrics api-version.

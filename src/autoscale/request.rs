@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use crate::azure::ServiceRef;
+use crate::domain::ServiceRef;
 
 /// A GET request relative to the ARM endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]

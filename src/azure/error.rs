@@ -114,6 +114,10 @@ pub enum Call {
     GetSubnet,
     /// GET of the service's SKUs and their unit limits.
     GetSkus,
+    /// GET of the service's Azure Monitor metrics (autoscale).
+    GetMetrics,
+    /// GET of the resource group's Azure autoscale settings.
+    ListAutoscaleSettings,
 }
 
 impl Call {
@@ -124,6 +128,8 @@ impl Call {
             Call::PollOperation => "reading the operation status",
             Call::GetSubnet => "reading the subnet",
             Call::GetSkus => "reading the service's SKUs",
+            Call::GetMetrics => "reading the service's metrics",
+            Call::ListAutoscaleSettings => "listing the Azure autoscale settings",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod error;
 pub mod lro;
 pub mod model;
+mod monitor;
 pub mod network;
 pub mod patch;
 pub mod ratelimit;

@@ -29,6 +29,8 @@ pub struct Settings {
     pub backoff_max: Duration,
     /// The currency of cost estimates and of `requireApproval.costIncreaseAbove`.
     pub currency: crate::cost::Currency,
+    /// How often autoscaled regions are evaluated (one metrics read per service each time).
+    pub autoscale_interval: Duration,
 }
 
 impl Settings {
@@ -66,6 +68,8 @@ pub struct Context {
     pub durations_store: Option<super::durations_store::DurationsStore>,
     /// What the preflight reads remember (`/skus` for a day, subnets for an hour).
     pub reads: super::read_cache::ReadCache,
+    /// What the autoscale reads remember (settings 10 minutes, metrics one interval).
+    pub autoscale_reads: super::autoscale_cache::AutoscaleReads,
     /// Consecutive passing failures per object.
     failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
     /// The last status written per object and the resourceVersion it produced, so a
@@ -109,6 +113,7 @@ impl Context {
             prices: None,
             durations_store: None,
             reads: Default::default(),
+            autoscale_reads: Default::default(),
             failures: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),
             unwritten: Mutex::new(HashMap::new()),

@@ -58,6 +58,8 @@ pub enum EventReason {
     ScheduleEnded,
     /// The change-window override annotation let a step start outside the windows.
     ChangeWindowOverridden,
+    /// Autoscale decided to scale a region; the note gives the numbers and why.
+    Autoscaled,
 }
 
 impl EventReason {
@@ -76,6 +78,7 @@ impl EventReason {
             EventReason::ScheduleStarted => "ScheduleStarted",
             EventReason::ScheduleEnded => "ScheduleEnded",
             EventReason::ChangeWindowOverridden => "ChangeWindowOverridden",
+            EventReason::Autoscaled => "Autoscaled",
         }
     }
 }

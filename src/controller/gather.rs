@@ -72,6 +72,14 @@ pub async fn gather(
             let reads = super::reads::subnets(ctx, api, &service, wanted, again).await;
             facts.subnets = Some(reads);
         }
+        Need::AutoscaleSettings(request) => {
+            let answer = super::gather_autoscale::settings(ctx, azure.as_ref(), obj, &request);
+            facts.autoscale_settings = Some(answer.await);
+        }
+        Need::Metrics(request) => {
+            let answer = super::gather_autoscale::metrics(ctx, azure.as_ref(), obj, &request);
+            facts.metrics = Some(answer.await);
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! leader election ([`leader`]) and the HTTP endpoints.
 
 pub mod act;
+pub mod autoscale_cache;
 pub mod azure_log;
 pub mod clients;
 pub mod clock;
@@ -18,6 +19,7 @@ pub mod events;
 pub mod fence;
 pub mod field_manager;
 pub mod gather;
+pub mod gather_autoscale;
 pub mod heartbeat;
 pub mod leader;
 pub mod outcomes;

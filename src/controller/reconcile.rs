@@ -193,6 +193,8 @@ async fn report(
     );
     ctx.metrics
         .show_resource(object, &ResourceView::of(&next, &ctx.durations()));
+    ctx.metrics
+        .show_autoscale(object, &previous.autoscale, &next.autoscale);
     match unwritten {
         Some(e) => Err(e),
         None => Ok(action),

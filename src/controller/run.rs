@@ -38,6 +38,8 @@ pub struct RunConfig {
     pub resync_interval: Duration,
     /// Lower bound on Azure's Retry-After when polling operations.
     pub min_retry_after: Duration,
+    /// How often autoscaled regions are evaluated (one metrics read per service each time).
+    pub autoscale_interval: Duration,
     /// Address of `/metrics`, `/livez` and `/readyz`.
     pub metrics_addr: SocketAddr,
     /// Leader election on a Lease, when several replicas run.
@@ -209,6 +211,7 @@ fn settings(config: &RunConfig, limits: UnitLimits) -> Settings {
         backoff_base: config.min_retry_after.max(Duration::from_secs(1)),
         backoff_max: Duration::from_secs(300),
         currency: config.prices.currency,
+        autoscale_interval: config.autoscale_interval,
     }
 }
 

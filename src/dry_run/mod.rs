@@ -180,7 +180,11 @@ pub async fn run(options: PlanOptions) -> Result<String, PlanError> {
         };
         let durations = DurationEstimates::default();
         let timetable = Timetable::from_spec(&resource.spec)?;
-        let effective = effective_capacity(&timetable, now, &durations);
+        let mut effective = effective_capacity(&timetable, now, &durations);
+        // Autoscaled regions hold their live units, brought into the range in force.
+        let ranges = crate::effective::autoscale_ranges(&resource.spec, &timetable, now);
+        let live_units = |l: &crate::domain::Location| current.live.region(l).map(|r| r.units);
+        effective.with_autoscale(&resource.spec, &ranges, live_units, &[]);
         let desired = effective.desired(&resource.spec);
         let schedules = ScheduleReport::new(&timetable, effective.status(), now, &durations);
         let mut policy = resource.spec.planner_policy(limits, durations.clone());

@@ -59,10 +59,23 @@ pub fn status_text(object: &ApimCapacity, now: Timestamp) -> String {
         regions.entry(region.location.clone()).or_default().0 = Some(region.units);
     }
     for region in &desired.regions {
+        // An autoscaled region wants what the operator last aimed at (status.effective).
+        let autoscaled = spec.regions.iter().any(|r| {
+            r.autoscale.is_some() && crate::domain::Location::new(&r.location) == region.location
+        });
+        let aimed = status
+            .effective
+            .iter()
+            .find(|e| crate::domain::Location::new(&e.location) == region.location)
+            .map(|e| e.units);
         let entry = regions
             .entry(region.location.as_str().to_string())
             .or_default();
-        entry.1 = Some(region.units);
+        entry.1 = if autoscaled {
+            aimed
+        } else {
+            Some(region.units)
+        };
     }
     let shown = |u: Option<u32>| u.map_or_else(|| "-".to_string(), |u| u.to_string());
     let _ = writeln!(out, "  {:<20} {:>5} {:>8}", "REGION", "LIVE", "DESIRED");
@@ -178,6 +191,32 @@ mod tests {
         assert!(
             late.contains("99% of the expected time, expected by 10:30 UTC, overdue"),
             "{late}"
+        );
+    }
+
+    #[test]
+    fn an_autoscaled_region_wants_what_the_operator_aims_at() {
+        let mut autoscaled = object();
+        autoscaled.spec.regions[1].units = None;
+        autoscaled.spec.regions[1].autoscale =
+            Some(crate::api::autoscale::RegionAutoscale::with_bounds(1, 4));
+        let now: Timestamp = "2026-12-01T10:12:00Z".parse().expect("time");
+        let text = status_text(&autoscaled, now);
+        assert!(
+            text.contains("  eastus                   1        -\n"),
+            "{text}"
+        );
+        if let Some(status) = autoscaled.status.as_mut() {
+            status.effective = vec![crate::api::EffectiveRegionStatus {
+                location: "eastus".into(),
+                units: 2,
+                source: "autoscale".into(),
+            }];
+        }
+        let text = status_text(&autoscaled, now);
+        assert!(
+            text.contains("  eastus                   1        2\n"),
+            "{text}"
         );
     }
 

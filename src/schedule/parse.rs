@@ -103,12 +103,16 @@ impl Timetable {
             Some(windows) => Some(parse_change_windows(windows)?),
             None => None,
         };
+        // Autoscaled regions have no fixed units: their range is applied by the autoscale
+        // step (`crate::effective`), schedules included.
         let regions = spec
             .regions
             .iter()
-            .map(|r| RegionUnits {
-                location: Location::new(&r.location),
-                units: r.units,
+            .filter_map(|r| {
+                r.units.map(|units| RegionUnits {
+                    location: Location::new(&r.location),
+                    units,
+                })
             })
             .collect();
         Ok(Timetable {
@@ -175,7 +179,7 @@ pub fn parse_schedules(
         };
         let regions = schedule_regions(&schedule.regions, &listed)
             .map_err(|(i, problem)| fail(&format!("regions[{i}]"), problem))?;
-        if regions.is_empty() {
+        if schedule.regions.is_empty() {
             return Err(fail(
                 "regions",
                 "a schedule must list at least one region".into(),
@@ -196,6 +200,7 @@ fn schedule_regions(
     listed: &[Location],
 ) -> Result<Vec<RegionUnits>, (usize, String)> {
     let mut out: Vec<RegionUnits> = Vec::with_capacity(regions.len());
+    let mut seen: Vec<Location> = Vec::with_capacity(regions.len());
     for (i, region) in regions.iter().enumerate() {
         let location = Location::new(&region.location);
         if !listed.contains(&location) {
@@ -207,22 +212,25 @@ fn schedule_regions(
                 ),
             ));
         }
-        if out.iter().any(|r| r.location == location) {
+        if seen.contains(&location) {
             return Err((i, format!("{location} is listed twice in this schedule")));
         }
-        if region.units == 0 || region.units > MAX_UNITS_PER_REGION {
+        seen.push(location.clone());
+        let counts = [region.units, region.min_units, region.max_units];
+        if let Some(bad) = counts
+            .into_iter()
+            .flatten()
+            .find(|n| *n == 0 || *n > MAX_UNITS_PER_REGION)
+        {
             return Err((
                 i,
-                format!(
-                    "{} units is out of range: 1 to {MAX_UNITS_PER_REGION}",
-                    region.units
-                ),
+                format!("{bad} units is out of range: 1 to {MAX_UNITS_PER_REGION}"),
             ));
         }
-        out.push(RegionUnits {
-            location,
-            units: region.units,
-        });
+        // minUnits/maxUnits of an autoscaled region are read by the autoscale step.
+        if let Some(units) = region.units {
+            out.push(RegionUnits { location, units });
+        }
     }
     Ok(out)
 }

@@ -37,6 +37,8 @@ pub enum UnitsSource {
     /// The schedule of this name, which starts soon: the scale-up is being prepared so that
     /// it is finished when the schedule starts.
     Preparing(String),
+    /// The autoscale decision, within the range in force (`crate::effective`).
+    Autoscale,
 }
 
 impl std::fmt::Display for UnitsSource {
@@ -45,6 +47,7 @@ impl std::fmt::Display for UnitsSource {
             UnitsSource::Spec => f.write_str("spec"),
             UnitsSource::Schedule(name) => write!(f, "schedule {name}"),
             UnitsSource::Preparing(name) => write!(f, "schedule {name} (preparing)"),
+            UnitsSource::Autoscale => f.write_str("autoscale"),
         }
     }
 }

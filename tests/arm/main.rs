@@ -10,4 +10,5 @@ mod arm_client_edge;
 mod arm_client_faults;
 mod arm_client_limits;
 mod arm_client_managed_identity;
+mod arm_client_monitor;
 mod arm_client_preflight;

@@ -11,9 +11,11 @@ mod chart_support;
 mod support;
 
 mod admission;
+mod admission_autoscale;
 mod admission_schedules;
 mod chart_install;
 mod e2e_approval;
+mod e2e_autoscale;
 mod e2e_azure_refusals;
 mod e2e_changes;
 mod e2e_closed_default;

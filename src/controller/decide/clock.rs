@@ -20,7 +20,7 @@ use crate::api::Reason;
 use crate::controller::events::{EventReason, Note};
 use crate::controller::outcomes::Requeue;
 use crate::domain::DesiredCapacity;
-use crate::effective::{Aim, effective_capacity};
+use crate::effective::{Aim, EffectiveCapacity, autoscale_ranges, effective_capacity};
 use crate::plan::Step;
 use crate::schedule::{
     CHANGE_WINDOW_OVERRIDE, Gate, Timetable, next_wakeup, override_allowed, schedule_status,
@@ -37,6 +37,8 @@ pub(super) struct Aimed {
     /// The units aimed at changed since the previous reconcile: a difference from the live
     /// service is the clock's doing, not drift.
     pub moved: bool,
+    /// The effective capacity `desired` is built from (autoscale fills in its regions).
+    pub effective: EffectiveCapacity,
 }
 
 /// Parses the schedules and windows and works out the capacity to aim at now.
@@ -53,6 +55,17 @@ pub(super) fn aim(input: &Input, found: &mut Findings) -> Result<Aimed, Decision
     let durations = input.durations;
     let mut effective = effective_capacity(&timetable, input.now, durations);
     effective.keep_preparation_of(&timetable, input.previous, input.now);
+    // Until the live service is read, autoscaled regions start from the units last seen.
+    let ranges = autoscale_ranges(spec, &timetable, input.now);
+    let seen = input.previous.live.as_ref();
+    let last_seen = |location: &crate::domain::Location| {
+        seen?
+            .regions
+            .iter()
+            .find(|r| crate::domain::Location::new(&r.location) == *location)
+            .map(|r| r.units)
+    };
+    effective.with_autoscale(spec, &ranges, last_seen, &[]);
     let schedule = schedule_status(&timetable, input.now, durations);
     found.observed.aim = Some(Aim {
         effective: effective.status(),
@@ -63,6 +76,7 @@ pub(super) fn aim(input: &Input, found: &mut Findings) -> Result<Aimed, Decision
         desired: effective.desired(spec),
         moved: effective.moved_since(input.previous, spec),
         timetable,
+        effective,
     })
 }
 

@@ -23,7 +23,7 @@ fn peak(start: &str, duration: &str) -> String {
 
 /// The spec matches the live service (westeurope=2, eastus=1) outside schedules.
 fn in_sync(s: &mut crate::api::ApimCapacitySpec) {
-    s.regions[0].units = 2;
+    s.regions[0].units = Some(2);
 }
 
 const DENY_UNTIL_NINE: &str = "changeWindows: {deny: [{start: '0 7 * * *', duration: 2h}]}";

@@ -11,6 +11,7 @@
 //!   effective capacity) ─ first sight (a status before any Azure call) ─ credentials
 //!   ─ recorded operation (poll; its URL must lie under the service) ─ hold after a failure
 //!   ─ live service (GET) ─ busy in Azure ─ the ended operation reached its target
+//!   ─ autoscale (Azure autoscale settings, AutoscaleConflict; metrics; the decision)
 //!   ─ cost (prices from the day cache) ─ preflight (/skus, subnets, only when a change is pending) ─ plan (in sync, blocked
 //!   by a rule, then consent) ─ hold after a missed target ─ drift ─ approval
 //!   ─ change window ─ start step N of M
@@ -21,6 +22,7 @@
 //! costs.
 
 mod approval;
+mod autoscale;
 mod clock;
 mod gates;
 mod operation;
@@ -31,6 +33,10 @@ mod trust;
 
 #[cfg(test)]
 mod approval_world;
+#[cfg(test)]
+mod autoscale_answers;
+#[cfg(test)]
+mod autoscale_world;
 #[cfg(test)]
 mod pending_tests;
 #[cfg(test)]
@@ -49,6 +55,7 @@ use super::context::Settings;
 use super::events::Note;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
+use crate::autoscale::{ArmGet, AutoscaleSetting, MetricReadings};
 use crate::azure::{AzureError, OperationHandle, PollOutcome, ServiceResource};
 use crate::cost::Quotes;
 use crate::domain::{AzureLimits, Location, ServiceRef, Sku};
@@ -93,6 +100,12 @@ pub struct Facts {
     pub skus: Option<Result<AzureLimits, AzureError>>,
     /// The subnets of the VNet-injected regions a pending change would grow (cached).
     pub subnets: Option<Vec<SubnetRead>>,
+    /// Every Azure autoscale setting of the service's resource group (cached 10 minutes),
+    /// or why they could not be listed.
+    pub autoscale_settings: Option<Result<Vec<AutoscaleSetting>, String>>,
+    /// The Azure Monitor metrics of the autoscaled regions (one request, kept until the
+    /// next evaluation), or why they could not be read.
+    pub metrics: Option<Result<MetricReadings, String>>,
 }
 
 /// A fact the next gate needs.
@@ -111,6 +124,10 @@ pub enum Need {
     /// The address prefix of each of these subnets; `true`: read again even when
     /// remembered (a remembered prefix would refuse the change).
     Subnets(Vec<SubnetToRead>, bool),
+    /// Every page of the resource group's Azure autoscale settings, from this request on.
+    AutoscaleSettings(ArmGet),
+    /// The one Azure Monitor metrics request of the service.
+    Metrics(ArmGet),
 }
 
 /// What to do next.
@@ -197,13 +214,14 @@ fn chain(input: &Input, facts: &Facts) -> Result<Decision, Decision> {
     gates::not_suspended(input, &found)?;
     gates::scope_allowed(input, &found)?;
     gates::sole_manager(input, &found)?;
-    let aimed = clock::aim(input, &mut found)?;
+    let mut aimed = clock::aim(input, &mut found)?;
     gates::seen_before(input, &found)?;
     gates::credentials(input, facts, &found)?;
     let recorded = operation::recorded(input, facts, &mut found)?;
     let live = service::live(input, facts, recorded.resource, &mut found)?;
     service::not_busy(input, live, &recorded, &mut found)?;
     service::ended_as_asked(input, live, &recorded, &mut found)?;
+    autoscale::scaled(input, facts, live, &mut aimed, &mut found)?;
     let desired = &aimed.desired;
     let cost = approval::priced(facts, live, desired, &mut found)?;
     let finished_step = recorded.finished_step();

@@ -187,7 +187,7 @@ decisions! {
         => ["credentials", "get"], Blocked, Resync,
         then |r: &super::world::Run| assert!(r.message().contains("primary region westeurope is not listed"));
     a_downgrade_without_consent_is_not_consented:
-        world().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = 2; s.change_policy.allow_region_removal = true; })
+        world().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = Some(2); s.change_policy.allow_region_removal = true; })
         => ["credentials", "get"], NotConsented, Resync;
 
     // ── Drift: the service changed elsewhere after this generation was in sync ───────────
@@ -288,16 +288,16 @@ decisions! {
         world().always()
         => ["credentials", "get"], AwaitingApproval, Resync;
     a_region_removal_awaits_approval_after_consent:
-        world().spec(|s| { s.regions.truncate(1); s.regions[0].units = 2; s.change_policy.allow_region_removal = true; })
+        world().spec(|s| { s.regions.truncate(1); s.regions[0].units = Some(2); s.change_policy.allow_region_removal = true; })
             .require(RequireApproval { region_removal: true, ..RequireApproval::default() })
         => ["credentials", "get"], AwaitingApproval, Resync,
         then |r: &super::world::Run| assert_eq!(r.approval().map(|a| a.reasons), Some(vec!["region eastus is removed (requireApproval.regionRemoval)".to_string()]));
     a_downgrade_awaits_approval_after_consent:
-        world().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = 2; s.change_policy.allow_region_removal = true; s.change_policy.allow_tier_downgrade = true; })
+        world().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = Some(2); s.change_policy.allow_region_removal = true; s.change_policy.allow_tier_downgrade = true; })
             .require(RequireApproval { downgrade: true, ..RequireApproval::default() })
         => ["credentials", "get"], AwaitingApproval, Resync;
     consent_is_asked_before_approval:
-        world().always().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = 2; s.change_policy.allow_region_removal = true; })
+        world().always().spec(|s| { s.sku = Sku::Standard; s.regions.truncate(1); s.regions[0].units = Some(2); s.change_policy.allow_region_removal = true; })
         => ["credentials", "get"], NotConsented, Resync;
     the_approved_hash_starts_the_step_and_names_who_approved:
         world().always().approve(&world().plan_hash(), "kubectl-apimcap")
@@ -315,7 +315,7 @@ decisions! {
         => ["credentials", "get"], AwaitingApproval, Resync,
         then |r: &super::world::Run| assert!(r.message().contains("the annotation approves \"0123456789\", which is not this plan"), "{}", r.message());
     a_spec_edit_after_approving_voids_the_approval:
-        world().always().approve(&world().plan_hash(), "kubectl-apimcap").spec(|s| s.regions[0].units = 4)
+        world().always().approve(&world().plan_hash(), "kubectl-apimcap").spec(|s| s.regions[0].units = Some(4))
         => ["credentials", "get"], AwaitingApproval, Resync,
         then |r: &super::world::Run| assert_ne!(r.approval().map(|a| a.plan_hash), Some(world().plan_hash()));
     drift_after_approving_voids_the_approval:
@@ -412,6 +412,9 @@ fn other_service() -> crate::azure::ServiceResource {
 
 // Preflight, consent and Azure's own refusals: tests/azure_today.rs.
 mod azure_today;
+
+// Autoscale: tests/autoscale.rs.
+mod autoscale;
 
 #[path = "clock_tests.rs"]
 mod clock;

@@ -55,6 +55,8 @@ pub struct World {
     pub subnets: Vec<(String, SubnetAnswer)>,
     /// Subnets remembered from an earlier read (no call unless read again).
     pub remembered: Vec<(String, SubnetPrefix)>,
+    /// The autoscale reads' answers.
+    pub autoscale: super::autoscale_answers::AutoscaleAnswers,
 }
 
 /// What one reconcile did in a world.
@@ -116,6 +118,7 @@ pub fn world() -> World {
             backoff_base: SECOND,
             backoff_max: Duration::from_secs(300),
             currency: crate::cost::Currency::USD,
+            autoscale_interval: Duration::from_secs(300),
         },
         policy: None,
         others: Vec::new(),
@@ -133,6 +136,7 @@ pub fn world() -> World {
         skus: None,
         subnets: Vec::new(),
         remembered: Vec::new(),
+        autoscale: Default::default(),
     }
 }
 
@@ -450,6 +454,9 @@ impl World {
                     prices_read += 1;
                     assert!(prices_read == 1, "the prices are asked for again");
                     facts.prices = Some(Quotes::snapshot(&self.prices, &wanted));
+                }
+                Decision::Gather(need @ (Need::AutoscaleSettings(_) | Need::Metrics(_))) => {
+                    self.gather_autoscale(need, &mut facts, &mut calls)
                 }
                 Decision::Gather(need) => self.gather_preflight(need, &mut facts, &mut calls),
                 Decision::Start(start) => {

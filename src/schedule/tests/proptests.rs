@@ -80,7 +80,9 @@ fn arb_schedule(index: usize) -> impl Strategy<Value = api::Schedule> {
                     .zip(units)
                     .map(|(location, units)| api::ScheduleRegion {
                         location: location.to_string(),
-                        units,
+                        units: Some(units),
+                        min_units: None,
+                        max_units: None,
                     })
                     .collect(),
             }
@@ -180,7 +182,9 @@ proptest! {
                     let scheduled = schedule.regions.iter().find(|r| r.location == region.location);
                     prop_assert_eq!(Some(region.units), scheduled.map(|r| r.units));
                 }
-                UnitsSource::Preparing(_) => prop_assert!(false, "effective units are never preparing"),
+                UnitsSource::Preparing(_) | UnitsSource::Autoscale => {
+                    prop_assert!(false, "effective units are never preparing or autoscaled")
+                }
             }
         }
         // What the planner aims at: never below the units in force, each from the spec or

@@ -1,0 +1,71 @@
+//! The reads of autoscale (Azure Monitor): the one metrics GET of a service, and the pages of
+//! a resource group's autoscale settings (`nextLink` followed on the ARM endpoint only, at
+//! most [`MAX_PAGES`]). Both go through [`ArmClient::send`]: the subscription's read budget,
+//! throttling and retries apply as to every other read.
+
+use reqwest::Method;
+
+use super::client::ArmClient;
+use super::error::{AzureError, Call};
+use super::response::{failure, malformed};
+use crate::autoscale::settings::{MAX_PAGES, next_page_url};
+use crate::autoscale::{ArmGet, AutoscaleSetting, MetricReadings, SettingsPage};
+
+impl ArmClient {
+    /// `GET {arm}{request}`, the metrics of a service, read as [`MetricReadings`].
+    pub async fn get_metrics(
+        &self,
+        request: &ArmGet,
+        subscription: &str,
+    ) -> Result<MetricReadings, AzureError> {
+        let url = request.url(&self.config().base_url);
+        let answer = self
+            .send(Call::GetMetrics, Method::GET, &url, subscription, None)
+            .await?;
+        if answer.status.as_u16() != 200 {
+            return Err(failure(Call::GetMetrics, &answer));
+        }
+        MetricReadings::parse(&answer.body)
+            .map_err(|e| malformed(Call::GetMetrics, &answer, e.to_string()))
+    }
+
+    /// Every autoscale setting the listing `request` gives, page after page. A `nextLink`
+    /// that leaves the ARM endpoint, or more than [`MAX_PAGES`] pages, is an error: a
+    /// setting not read could be the one that conflicts.
+    pub async fn list_autoscale_settings(
+        &self,
+        request: &ArmGet,
+        subscription: &str,
+    ) -> Result<Vec<AutoscaleSetting>, AzureError> {
+        let call = Call::ListAutoscaleSettings;
+        let base = self.config().base_url.clone();
+        let mut url = request.url(&base);
+        let mut settings = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let answer = self
+                .send(call, Method::GET, &url, subscription, None)
+                .await?;
+            if answer.status.as_u16() != 200 {
+                return Err(failure(call, &answer));
+            }
+            let page = SettingsPage::parse(&answer.body)
+                .map_err(|e| malformed(call, &answer, e.to_string()))?;
+            settings.extend(page.settings);
+            let Some(link) = page.next_link else {
+                return Ok(settings);
+            };
+            url = next_page_url(&base, &link).ok_or_else(|| {
+                malformed(
+                    call,
+                    &answer,
+                    "the nextLink leaves the ARM endpoint".to_string(),
+                )
+            })?;
+        }
+        Err(AzureError::Malformed {
+            call,
+            message: format!("more than {MAX_PAGES} pages of autoscale settings"),
+            ids: Default::default(),
+        })
+    }
+}
