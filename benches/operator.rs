@@ -8,8 +8,8 @@
 //! when `cargo bench --bench planner` ran before).
 //!
 //! Knobs (environment): `APIMCAP_BENCH_RUNS` (3), `APIMCAP_BENCH_IDLE` (20 resources),
-//! `APIMCAP_BENCH_IDLE_SECONDS` (60), `APIMCAP_BENCH_FLEET` (1000), `APIMCAP_BENCH_FLEET_SUBS`
-//! (4), `APIMCAP_BENCH_FLEET_OP_SECONDS` (25), `APIMCAP_BENCH_FLEET_RETRY_AFTER` (10),
+//! `APIMCAP_BENCH_IDLE_SECONDS` (60), `APIMCAP_BENCH_FLEET` (10000), `APIMCAP_BENCH_FLEET_SUBS`
+//! (20), `APIMCAP_BENCH_FLEET_OP_SECONDS` (25), `APIMCAP_BENCH_FLEET_RETRY_AFTER` (10),
 //! `APIMCAP_BENCH_ONLY` (comma list of `convergence,idle,fleet`), `APIMCAP_BENCH_OUT` (the
 //! Markdown file; default `docs/performance.md`, `-` for none).
 
@@ -65,8 +65,8 @@ fn main() {
         scenarios::fleet::run(
             &mut report,
             scenarios::fleet::Params {
-                resources: env_or("APIMCAP_BENCH_FLEET", 1000),
-                subscriptions: env_or("APIMCAP_BENCH_FLEET_SUBS", 4),
+                resources: env_or("APIMCAP_BENCH_FLEET", 10_000),
+                subscriptions: env_or("APIMCAP_BENCH_FLEET_SUBS", 20),
                 op_seconds: env_or("APIMCAP_BENCH_FLEET_OP_SECONDS", 25),
                 retry_after: env_or("APIMCAP_BENCH_FLEET_RETRY_AFTER", 10),
             },

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use apimcap_sim::SimConfig;
 
 use super::report::Report;
-use crate::perf_support::analysis::{diff, peak_per_second, peak_rate};
+use crate::perf_support::analysis::{diff, peak_per_second, peak_rate, slope, write_bound_seconds};
 use crate::perf_support::{Svc, World, WorldConfig, manifest, subscription};
 
 /// ARM's (and the client's) sustained rates per subscription, and the averaging window:
@@ -17,6 +17,8 @@ use crate::perf_support::{Svc, World, WorldConfig, manifest, subscription};
 const READS_PER_SECOND: f64 = 25.0;
 const WRITES_PER_SECOND: f64 = 10.0;
 const WINDOW: f64 = 10.0;
+/// In how many steps the fleet is taken under management (for the memory slope).
+const STEPS: usize = 4;
 
 pub struct Params {
     pub resources: usize,
@@ -57,29 +59,44 @@ pub fn run(report: &mut Report, p: Params) {
         p.resources, p.op_seconds, p.retry_after
     );
 
-    // Take the fleet under management (every service already in sync).
-    let started = Instant::now();
-    let all = |n: u32| -> String {
-        services
-            .iter()
+    // Take the fleet under management (every service already in sync), in steps, with the
+    // operator's memory after each: the memory each resource costs is the slope.
+    let all = |n: u32, of: &[Svc]| -> String {
+        of.iter()
             .map(|s| manifest(&s.name, s, "Standard", &units(n), ""))
             .collect::<Vec<_>>()
             .join("---\n")
     };
-    world.apply(&all(1));
-    let applied = started.elapsed();
-    let Some(ready) = world.wait_ready(&names, started, Duration::from_secs(900)) else {
-        panic!(
-            "the fleet did not become Ready: {:?}",
-            first(&world.not_ready(&names))
-        );
-    };
+    let taken = take_under_management(&mut world, &services, &all);
+    let (at_start, at_end) = (
+        taken.rss.first().map_or(0.0, |p| p.1),
+        taken.rss.last().map_or(0.0, |p| p.1),
+    );
     report.note(format!(
-        "Fleet: taking {} in-sync resources under management took {:.1} s (kubectl apply --server-side of all of them: {:.1} s).",
+        "Fleet: taking {} in-sync resources under management in {} steps took {:.1} s (kubectl apply --server-side of all of them: {:.1} s); operator RSS after each step: {}.",
         p.resources,
-        ready.duration_since(started).as_secs_f64(),
-        applied.as_secs_f64()
+        taken.rss.len() - 1,
+        taken.took.as_secs_f64(),
+        taken.applying.as_secs_f64(),
+        taken
+            .rss
+            .iter()
+            .map(|(n, mib)| format!("{n:.0}: {mib:.1} MiB"))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
+    let slope_kib = slope(&taken.rss).map_or(f64::NAN, |mib| mib * 1024.0);
+    report.row(
+        "4",
+        "fleet: operator memory per resource (least-squares slope of RSS)",
+        format!("{slope_kib:.1} KiB"),
+        "–",
+        None,
+        format!(
+            "RSS (VmRSS) {at_start:.1} MiB with none, {at_end:.1} MiB with {} in-sync resources, 2 s after each step was Ready",
+            p.resources
+        ),
+    );
     std::thread::sleep(Duration::from_secs(2));
 
     // One change alone, as the yardstick.
@@ -101,7 +118,7 @@ pub fn run(report: &mut Report, p: Params) {
     let kube_before = world.apiserver_requests();
     let usage_before = world.operator_usage().unwrap_or_default();
     let started = Instant::now();
-    world.apply(&all(3));
+    world.apply(&all(3, &services));
     let applied = started.elapsed();
     let ready = world.wait_ready(&names, started, Duration::from_secs(900));
     let Some(ready) = ready else {
@@ -121,6 +138,23 @@ pub fn run(report: &mut Report, p: Params) {
         .collect();
     world.check_alive();
 
+    let bound = write_bound_seconds(
+        per_subscription(&services).into_values(),
+        WRITES_PER_SECOND,
+        p.op_seconds as f64,
+    );
+    report.row(
+        "4",
+        "fleet: all Ready / the bound of ARM's write budget",
+        format!("{:.2} ({took:.1} s / {bound:.1} s)", took / bound),
+        "≤ 1.2",
+        Some(took / bound <= 1.2),
+        format!(
+            "the bound: the busiest subscription's {} PATCHes at {WRITES_PER_SECOND}/s, plus one operation ({} s)",
+            per_subscription(&services).into_values().max().unwrap_or(0),
+            p.op_seconds
+        ),
+    );
     report.row(
         "4",
         "fleet: all Ready / one change alone",
@@ -252,6 +286,64 @@ pub fn run(report: &mut Report, p: Params) {
         "Fleet change, every apiserver request counted (kubectl and the benchmark included): {}.",
         detail.join(", ")
     ));
+}
+
+/// What taking the fleet under management took, and the operator's RSS (MiB) by the number
+/// of resources under management.
+struct Taken {
+    took: Duration,
+    applying: Duration,
+    rss: Vec<(f64, f64)>,
+}
+
+/// Applies `services` in [`STEPS`] parts, each once the previous one is Ready, and reads
+/// the operator's RSS before the first and 2 s after each.
+fn take_under_management(
+    world: &mut World,
+    services: &[Svc],
+    all: &dyn Fn(u32, &[Svc]) -> String,
+) -> Taken {
+    let rss_mib = |world: &World| {
+        world
+            .operator_usage()
+            .map_or(0.0, |u| u.rss_kib as f64 / 1024.0)
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    let mut rss = vec![(0.0, rss_mib(world))];
+    let started = Instant::now();
+    let mut applying = Duration::ZERO;
+    let size = services.len().div_ceil(STEPS).max(1);
+    for (step, part) in services.chunks(size).enumerate() {
+        let names: Vec<String> = part.iter().map(|s| s.name.clone()).collect();
+        let since = Instant::now();
+        world.apply(&all(1, part));
+        applying += since.elapsed();
+        if world
+            .wait_ready(&names, since, Duration::from_secs(900))
+            .is_none()
+        {
+            panic!(
+                "step {step} of the fleet did not become Ready: {}",
+                first(&world.not_ready(&names))
+            );
+        }
+        std::thread::sleep(Duration::from_secs(2));
+        rss.push(((step * size + part.len()) as f64, rss_mib(world)));
+    }
+    Taken {
+        took: started.elapsed(),
+        applying,
+        rss,
+    }
+}
+
+/// How many of `services` each subscription holds.
+fn per_subscription(services: &[Svc]) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for s in services {
+        *counts.entry(s.subscription.clone()).or_insert(0) += 1;
+    }
+    counts
 }
 
 fn list(map: &std::collections::BTreeMap<String, u32>) -> String {

@@ -173,11 +173,7 @@ impl Context {
         object: &ObjectRef<ApimCapacity>,
         obj: &ApimCapacity,
     ) -> ApimCapacityStatus {
-        let seen: Option<u64> = obj
-            .metadata
-            .resource_version
-            .as_deref()
-            .and_then(|v| v.parse().ok());
+        let seen = resource_version(obj);
         if let Some(status) = self.unwritten_status(object) {
             return status;
         }
@@ -228,6 +224,40 @@ impl Context {
         }
     }
 
+    /// Forgets what is kept per object for objects the store no longer holds, and each
+    /// written status once the store holds it (or a newer version); drops the remembered
+    /// reads of services no resource manages. Runs on the controller's heartbeat, so a
+    /// fleet's per-object maps shrink as objects go and no reconcile pays for it.
+    pub fn prune(&self) {
+        let state = self.store.state();
+        let versions: HashMap<ObjectRef<ApimCapacity>, Option<u64>> = state
+            .iter()
+            .map(|obj| (ObjectRef::from(obj.as_ref()), resource_version(obj)))
+            .collect();
+        let held = |object: &ObjectRef<ApimCapacity>| versions.contains_key(object);
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|object, _| held(object));
+        self.unwritten
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|object, _| held(object));
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|object, (version, _)| match versions.get(object) {
+                Some(Some(seen)) => *version > *seen,
+                Some(None) => true,
+                None => false,
+            });
+        let managed = state
+            .iter()
+            .map(|obj| obj.spec.service.service_ref().key())
+            .collect();
+        self.reads.prune(&managed);
+    }
+
     /// Keeps the learned durations in the store, if there is one.
     pub async fn keep_durations(&self) {
         if let Some(store) = &self.durations_store {
@@ -243,6 +273,14 @@ impl Context {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+}
+
+/// The resourceVersion of `obj` as a number (the apiserver's are; others are not compared).
+fn resource_version(obj: &ApimCapacity) -> Option<u64> {
+    obj.metadata
+        .resource_version
+        .as_deref()
+        .and_then(|v| v.parse().ok())
 }
 
 /// `delay` changed by a random fraction in `[-spread, +spread]`.

@@ -32,6 +32,7 @@ pub mod run;
 pub mod secrets;
 pub mod shard;
 pub mod shard_watch;
+pub mod slim;
 pub mod watch;
 
 pub use run::{LeaseSettings, RunConfig, RunError, run};

@@ -3,9 +3,11 @@
 
 use crate::api::{ApimCapacity, ServiceReference};
 
-/// The id compared between resources: Azure compares these names case-insensitively.
-fn key(service: &ServiceReference) -> String {
-    service.service_ref().key()
+/// Whether two references name one service (Azure compares the names case-insensitively).
+fn same_service(a: &ServiceReference, b: &ServiceReference) -> bool {
+    a.subscription_id.eq_ignore_ascii_case(&b.subscription_id)
+        && a.resource_group.eq_ignore_ascii_case(&b.resource_group)
+        && a.name.eq_ignore_ascii_case(&b.name)
 }
 
 /// The resource that manages a service, when it is not the one asking.
@@ -21,7 +23,6 @@ pub fn other_manager<'a>(
     me: &ApimCapacity,
     all: impl IntoIterator<Item = &'a ApimCapacity>,
 ) -> Option<Manager> {
-    let mine = key(&me.spec.service);
     let rank = |r: &ApimCapacity| {
         (
             r.metadata.creation_timestamp.as_ref().map(|t| t.0),
@@ -31,7 +32,7 @@ pub fn other_manager<'a>(
     };
     let me_rank = rank(me);
     all.into_iter()
-        .filter(|other| key(&other.spec.service) == mine)
+        .filter(|other| same_service(&other.spec.service, &me.spec.service))
         .filter(|other| other.metadata.deletion_timestamp.is_none())
         .map(rank)
         .filter(|other| *other != me_rank)

@@ -1,9 +1,7 @@
 //! The preflight reads (I/O): the unit limits Azure reports for a service (`GET .../skus`)
 //! and the prefixes of the subnets its regions are injected into, each answered from
 //! [`super::read_cache::ReadCache`] while remembered. Entries of services no ApimCapacity
-//! manages any more are dropped at the next read.
-
-use std::collections::HashSet;
+//! manages any more are dropped on the controller's heartbeat ([`Context::prune`]).
 
 use super::azure_log::{log_failure, no_client};
 use super::context::Context;
@@ -11,15 +9,6 @@ use super::read_cache::Remembered;
 use super::read_facts::{SUBNET_READ_ACTION, SubnetProblem, SubnetRead, SubnetToRead};
 use crate::azure::{ApimApi, ArmClient, AzureError, ErrorKind};
 use crate::domain::{AzureLimits, ServiceRef, SubnetPrefix};
-
-/// The services the ApimCapacity objects in the store manage.
-fn managed(ctx: &Context) -> HashSet<String> {
-    ctx.store
-        .state()
-        .iter()
-        .map(|obj| obj.spec.service.service_ref().key())
-        .collect()
-}
 
 /// Azure's unit limits for `service`, remembered for a day. A failure is logged and
 /// answered as is (the built-in table stands in); it is not remembered.
@@ -29,7 +18,6 @@ pub async fn skus(
     service: &ServiceRef,
 ) -> Result<AzureLimits, AzureError> {
     let key = service.key();
-    ctx.reads.prune(&managed(ctx));
     if let Some(limits) = ctx.reads.skus(&key) {
         return Ok(limits);
     }
@@ -54,7 +42,6 @@ pub async fn subnets(
     again: bool,
 ) -> Vec<SubnetRead> {
     let key = service.key();
-    ctx.reads.prune(&managed(ctx));
     let mut reads = Vec::with_capacity(wanted.len());
     for subnet in wanted {
         let remembered = if again {

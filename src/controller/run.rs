@@ -275,17 +275,21 @@ async fn reconcile_all(
     let gauges = ctx.metrics.clone();
     let secrets = ctx.secrets.clone();
     let secret_changes = secrets.reconciles(reader.clone());
+    let ctx = Arc::new(ctx);
+    let kept = ctx.clone();
     Controller::for_stream(stream, reader)
         .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
         .reconcile_on(heartbeat::ticks())
         .reconcile_on(secret_changes)
         .graceful_shutdown_on(stopping(stop))
-        .run(reconcile::reconcile, reconcile::error_policy, Arc::new(ctx))
+        .run(reconcile::reconcile, reconcile::error_policy, ctx)
         .for_each(|result| {
             if heartbeat::is_tick(&result) {
                 beat.beat();
                 // Deleted objects are not reconciled again: drop their per-object series.
                 gauges.forget_missing(|object| store.get(object).is_some());
+                // And what the context keeps per object and per service.
+                kept.prune();
                 // Secrets no resource names any more are no longer watched.
                 let state = store.state();
                 secrets.retain(&super::secrets::named_secrets(

@@ -37,16 +37,19 @@ pub fn watch_resources(
     }
     let readable_of = move |api: Api<DeserializeGuard<ApimCapacity>>| {
         let metrics = metrics.clone();
-        watcher(api, config.clone()).filter_map(move |event| {
-            let event = event.map(|event| {
-                let (readable, invalid) = readable_event(event);
-                if let Some(invalid) = invalid {
-                    report_unreadable(&invalid, &metrics);
-                }
-                readable
-            });
-            future::ready(event.transpose())
-        })
+        watcher(api, config.clone())
+            .filter_map(move |event| {
+                let event = event.map(|event| {
+                    let (readable, invalid) = readable_event(event);
+                    if let Some(invalid) = invalid {
+                        report_unreadable(&invalid, &metrics);
+                    }
+                    readable
+                });
+                future::ready(event.transpose())
+            })
+            // Kept in the store without what no reconcile reads (managedFields, last-applied).
+            .modify(super::slim::slim)
     };
     let readable = match scope.namespaces.as_slice() {
         [] => readable_of(Api::all(client)).boxed(),

@@ -199,9 +199,47 @@ pub fn write_violations(
     violations
 }
 
+/// The least-squares slope of `points` (x, y); `None` with fewer than two distinct x.
+pub fn slope(points: &[(f64, f64)]) -> Option<f64> {
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    (points.len() >= 2 && sxx > 0.0).then(|| sxy / sxx)
+}
+
+/// The fastest a fleet change can finish under ARM's write budget: the subscription with the
+/// most resources sends its PATCHes at `writes_per_second`, and the last one's operation
+/// takes `operation_seconds` more.
+pub fn write_bound_seconds(
+    per_subscription: impl IntoIterator<Item = usize>,
+    writes_per_second: f64,
+    operation_seconds: f64,
+) -> f64 {
+    let most = per_subscription.into_iter().max().unwrap_or(0);
+    most as f64 / writes_per_second + operation_seconds
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_slope_of_a_line_and_of_too_few_points() {
+        let line: Vec<(f64, f64)> = (0..5)
+            .map(|i| (f64::from(i), 3.0 * f64::from(i) + 7.0))
+            .collect();
+        assert!((slope(&line).unwrap_or(0.0) - 3.0).abs() < 1e-9);
+        assert_eq!(slope(&[(1.0, 2.0)]), None);
+        assert_eq!(slope(&[(1.0, 2.0), (1.0, 5.0)]), None);
+    }
+
+    #[test]
+    fn the_write_bound_is_the_busiest_subscriptions_share_plus_one_operation() {
+        assert_eq!(write_bound_seconds([500, 500, 499], 10.0, 25.0), 75.0);
+        assert_eq!(write_bound_seconds([], 10.0, 25.0), 25.0);
+    }
 
     fn req(at: &str, method: &str, status: u16, body: serde_json::Value) -> Req {
         Req {
