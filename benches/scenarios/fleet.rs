@@ -210,6 +210,17 @@ pub fn run(report: &mut Report, p: Params) {
     report.note(format!(
         "Fleet change: {total_reads} reads ({gets} service GETs + {polls} operation polls) at {READS_PER_SECOND}/s in each of {subs} subscriptions need {budget:.0} s of the {took:.0} s it took: {bound}."
     ));
+    report.note(format!(
+        "Fleet change, Azure reads by kind: {}.",
+        read_kinds(&requests)
+            .iter()
+            .map(|(kind, n)| format!(
+                "{kind}: {n} ({:.2} per resource)",
+                *n as f64 / p.resources as f64
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     report.row(
         "4",
         "fleet: Azure answers 429",
@@ -335,6 +346,25 @@ fn take_under_management(
         applying,
         rss,
     }
+}
+
+/// The ARM reads of `requests` by what they read: the service, its operations (polls),
+/// its `/skus`, or anything else (by the path's last segment).
+fn read_kinds(requests: &[crate::perf_support::Req]) -> std::collections::BTreeMap<String, usize> {
+    let mut kinds = std::collections::BTreeMap::new();
+    for r in requests.iter().filter(|r| r.is_read()) {
+        let path = r.path.split('?').next().unwrap_or_default().to_lowercase();
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let kind = if r.is_poll() {
+            "operation polls".to_string()
+        } else if segments.len() >= 2 && segments[segments.len() - 2] == "service" {
+            "service GETs".to_string()
+        } else {
+            format!("…/{}", segments.last().copied().unwrap_or_default())
+        };
+        *kinds.entry(kind).or_insert(0) += 1;
+    }
+    kinds
 }
 
 /// How many of `services` each subscription holds.
