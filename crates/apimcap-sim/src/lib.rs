@@ -16,6 +16,7 @@ mod faults;
 mod identity;
 mod insights;
 mod insights_admin;
+mod listing;
 mod load;
 mod location;
 mod locks;
