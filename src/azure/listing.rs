@@ -7,15 +7,15 @@
 
 use std::collections::HashMap;
 
-use reqwest::Method;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use url::Url;
 
 use super::client::ArmClient;
 use super::error::{AzureError, Call};
 use super::model::ServiceResource;
-use super::response::{failure, malformed};
+use super::response::{Answer, malformed};
 use crate::domain::LiveService;
+use crate::paged::{get_ci, next_link, read_entries};
 
 /// How many pages one listing follows at most.
 pub const MAX_PAGES: usize = 200;
@@ -60,24 +60,12 @@ pub fn parse_listing_page(body: &[u8]) -> Result<ListingPage, String> {
         Some(Value::Null) | None => &[],
         Some(_) => return Err("the listing's `value` is not a list".to_string()),
     };
-    let mut page = ListingPage {
-        next_link: get_ci(object, "nextLink")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|link| !link.is_empty() && link.len() <= MAX_LINK_CHARS)
-            .map(str::to_string),
-        ..ListingPage::default()
-    };
-    for (index, entry) in list.iter().enumerate() {
-        match (index < MAX_ENTRIES_PER_PAGE)
-            .then(|| read_entry(entry))
-            .flatten()
-        {
-            Some(found) => page.services.push(found),
-            None => page.skipped = page.skipped.saturating_add(1),
-        }
-    }
-    Ok(page)
+    let (services, skipped) = read_entries(list, MAX_ENTRIES_PER_PAGE, read_entry);
+    Ok(ListingPage {
+        services,
+        next_link: next_link(object, MAX_LINK_CHARS),
+        skipped,
+    })
 }
 
 /// A service of the listing with its key, when it has an id, a known sku, a location and
@@ -89,15 +77,6 @@ fn read_entry(entry: &Value) -> Option<(String, LiveService)> {
         return None;
     }
     Some((id.to_ascii_lowercase(), service.live))
-}
-
-fn get_ci<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    object.get(key).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
 }
 
 /// The first page of the listing of `subscription` on the ARM endpoint `base`.
@@ -166,35 +145,23 @@ impl ArmClient {
         let call = Call::ListServices;
         let config = self.config();
         let first = listing_url(&config.base_url, subscription, &config.api_version)?;
-        let mut url = first.clone();
         let mut listing = ServiceListing::default();
-        for _ in 0..MAX_PAGES {
-            let answer = self
-                .send(call, Method::GET, &url, subscription, None)
-                .await?;
-            if answer.status.as_u16() != 200 {
-                return Err(failure(call, &answer));
-            }
-            let page = parse_listing_page(&answer.body).map_err(|m| malformed(call, &answer, m))?;
+        let read = |answer: &Answer| {
+            let page = parse_listing_page(&answer.body).map_err(|m| malformed(call, answer, m))?;
             listing.pages = listing.pages.saturating_add(1);
             listing.skipped = listing.skipped.saturating_add(page.skipped);
             listing.services.extend(page.services);
-            let Some(link) = page.next_link else {
-                return Ok(listing);
-            };
-            url = next_listing_url(&first, &link).ok_or_else(|| {
-                malformed(
-                    call,
-                    &answer,
-                    "the nextLink leaves the ARM endpoint or the subscription's listing"
-                        .to_string(),
-                )
-            })?;
-        }
-        Err(AzureError::Malformed {
-            call,
-            message: format!("more than {MAX_PAGES} pages of services"),
-            ids: Default::default(),
-        })
+            match page.next_link {
+                None => Ok(None),
+                Some(link) => next_listing_url(&first, &link).map(Some).ok_or_else(|| {
+                    let message =
+                        "the nextLink leaves the ARM endpoint or the subscription's listing";
+                    malformed(call, answer, message.to_string())
+                }),
+            }
+        };
+        self.follow_pages(call, first.clone(), subscription, MAX_PAGES, read)
+            .await?;
+        Ok(listing)
     }
 }

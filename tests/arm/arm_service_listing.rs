@@ -17,21 +17,14 @@ services:
   - {resourceGroup: rg-c, name: five, location: northeurope, sku: StandardV2, capacity: 4}
   - {subscription: 99999999-9999-9999-9999-999999999999, resourceGroup: rg-x, name: elsewhere,
      location: westeurope, sku: Premium, capacity: 1}
-principals:
-  - tenant: 11111111-1111-1111-1111-111111111111
-    clientId: 22222222-2222-2222-2222-222222222222
-    clientSecret: s3cret
-  - tenant: 11111111-1111-1111-1111-111111111111
-    clientId: 33333333-3333-3333-3333-333333333333
-    clientSecret: reader
-    roles:
-      - scope: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-a
-        access: read
 "#;
 
+/// The five services with the principals of the common seed (whose reader is granted the
+/// resource group rg-payments only).
 fn five(page_size: usize, next_link: Option<&str>) -> SimConfig {
+    let principals = SEED.find("principals:").map_or("", |at| &SEED[at..]);
     SimConfig {
-        seed: Seed::parse(FIVE).expect("seed parses"),
+        seed: Seed::parse(&format!("{FIVE}{principals}")).expect("seed parses"),
         list_page_size: page_size,
         list_next_link: next_link.map(str::to_string),
         ..sim_config()

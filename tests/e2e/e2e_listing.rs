@@ -32,17 +32,7 @@ fn five_in_sync(test: &str) -> (E2e, Vec<String>) {
         .arg("--resync-interval=3s")
         .sim(|c| c.list_page_size = 2)
         .start();
-    let names: Vec<String> = t.services.iter().map(|s| s.name.clone()).collect();
-    for (i, name) in names.iter().enumerate() {
-        let yaml = t.manifest(
-            &format!("cap{i}"),
-            name,
-            "Standard",
-            &[("westeurope", 2)],
-            "",
-        );
-        t.apply(&yaml);
-    }
+    let names = t.apply_per_service("cap", "Standard", &[("westeurope", 2)]);
     for i in 0..RESOURCES {
         t.wait_ready(&format!("cap{i}"), secs(60));
     }
@@ -119,15 +109,7 @@ fn drift_found_by_the_listing_is_read_and_corrected_alone() {
     let requests = wait_requests(&t, secs(30), |r| listings(r) >= seen + 3);
 
     report("listing_drift", &requests, drifted);
-    let patches = writes(&requests, drifted);
-    assert_eq!(patches.len(), 1, "{}", show(&requests));
-    assert_eq!(
-        patches[0]
-            .body
-            .as_ref()
-            .map(|b| b["sku"]["capacity"].clone()),
-        Some(json!(2))
-    );
+    assert_one_write_of_units(&requests, drifted, 2);
     assert!(gets(&requests, drifted) >= 1, "a real GET before the PATCH");
     let first_get = requests.iter().position(|r| r.is_get(drifted));
     let patch = requests.iter().position(|r| r.is_write(drifted));

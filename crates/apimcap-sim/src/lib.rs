@@ -24,6 +24,7 @@ mod log;
 mod metrics;
 mod network;
 mod operations;
+mod paging;
 mod price_query;
 mod prices;
 mod reply;

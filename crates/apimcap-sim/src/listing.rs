@@ -21,19 +21,7 @@ pub fn page(
     url: &str,
     origin: Option<&str>,
 ) -> Result<Value, ArmError> {
-    let token = query
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("$skiptoken"))
-        .map(|(_, v)| v);
-    let skip = match token {
-        None => 0,
-        Some(token) => token.parse::<usize>().map_err(|_| {
-            ArmError::bad_request(
-                "InvalidSkipToken",
-                format!("The skip token '{token}' is invalid."),
-            )
-        })?,
-    };
+    let skip = crate::paging::offset(query, "$skiptoken")?;
     let sub = sub.to_lowercase();
     let keys: Vec<_> = state
         .services
@@ -47,19 +35,10 @@ pub fn page(
         .take(page_size)
         .filter_map(|k| operations::view(state, k))
         .collect();
-    let mut answer = json!({ "value": value });
     let next = skip.saturating_add(page_size);
-    if next < keys.len() {
-        let version = query.get("api-version").cloned().unwrap_or_default();
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("api-version", &version)
-            .append_pair("$skiptoken", &next.to_string())
-            .finish();
-        let link = format!("{url}?{query}");
-        answer["nextLink"] = json!(match origin {
-            Some(origin) => with_origin(&link, origin),
-            None => link,
-        });
+    let mut answer = crate::paging::answer(value, query, url, "$skiptoken", next, keys.len());
+    if let (Some(origin), Some(link)) = (origin, answer["nextLink"].as_str()) {
+        answer["nextLink"] = json!(with_origin(link, origin));
     }
     Ok(answer)
 }
