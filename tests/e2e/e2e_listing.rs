@@ -127,6 +127,48 @@ fn drift_found_by_the_listing_is_read_and_corrected_alone() {
 }
 
 #[test]
+fn a_failed_listing_falls_back_to_one_get_per_service() {
+    let mut builder = E2e::builder("listing_fails");
+    for _ in 0..3 {
+        builder = builder.service("Standard", &[("westeurope", 2)]);
+    }
+    // Every listing hands out a nextLink on another origin: the operator refuses it.
+    let mut t = builder
+        .arg("--resync-interval=2s")
+        .sim(|c| {
+            c.list_page_size = 2;
+            c.list_next_link = Some("https://127.0.0.1:1".into());
+        })
+        .start();
+    let names = t.apply_per_service("cap", "Standard", &[("westeurope", 2)]);
+    for i in 0..names.len() {
+        t.wait_ready(&format!("cap{i}"), secs(60));
+    }
+    t.clear_requests();
+    let requests = wait_requests(&t, secs(30), |r| {
+        listings(r) >= 2 && names.iter().all(|n| gets(r, n) >= 2)
+    });
+    assert!(
+        requests
+            .iter()
+            .filter(|r| is_listing(r))
+            .all(|r| !r.query.contains("skiptoken")),
+        "only first pages: the foreign nextLink is not followed"
+    );
+    let (_, text) = t.http_get("/metrics");
+    let failed = metric(&text, "apimcap_service_listings_total{result=\"Failed\"}");
+    assert!(failed.unwrap_or(0.0) >= 2.0, "{text}");
+    assert_eq!(
+        metric(&text, "apimcap_listed_reads_total"),
+        Some(0.0),
+        "{text}"
+    );
+    for i in 0..names.len() {
+        assert_in_sync(&t.wait_ready(&format!("cap{i}"), secs(5)));
+    }
+}
+
+#[test]
 fn without_list_drift_each_service_is_read_on_its_own() {
     let mut t = E2e::builder("listing_off")
         .service("Standard", &[("westeurope", 2)])
