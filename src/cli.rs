@@ -122,6 +122,21 @@ pub struct RunArgs {
     #[arg(long, env = "APIMCAP_WATCH_NAMESPACES", value_delimiter = ',')]
     pub watch_namespaces: Vec<String>,
 
+    /// Watch in-sync services for drift with one paginated listing per subscription and
+    /// resync (`GET /subscriptions/{id}/providers/Microsoft.ApiManagement/service`, read
+    /// with the operator's own identity) instead of one GET per service; only services that
+    /// differ are read and reconciled. `--list-drift=false` reads each service on its own.
+    #[arg(
+        long,
+        env = "APIMCAP_LIST_DRIFT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = true,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub list_drift: bool,
+
     /// How many resources are reconciled at once, at most.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
@@ -297,6 +312,7 @@ impl RunArgs {
             durations_configmap,
             watch: WatchScope::new(self.watch_label_selector.as_deref(), &self.watch_namespaces)
                 .map_err(|e| e.to_string())?,
+            list_drift: self.list_drift,
         })
     }
 }
@@ -397,6 +413,22 @@ mod tests {
             ),
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn drift_is_watched_by_listing_unless_turned_off() {
+        let parse = |extra: &[&str]| {
+            let args = ["apimcap", "run"].iter().chain(extra).copied();
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Command::Run(args)) => args.config().map(|c| c.list_drift).ok(),
+                Ok(other) => panic!("parsed as {other:?}"),
+                Err(_) => None,
+            }
+        };
+        assert_eq!(parse(&[]), Some(true));
+        assert_eq!(parse(&["--list-drift"]), Some(true));
+        assert_eq!(parse(&["--list-drift=false"]), Some(false));
+        assert_eq!(parse(&["--list-drift=maybe"]), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod effective;
 pub mod http;
 pub mod liveness;
 pub mod metrics;
+pub mod paged;
 pub mod plan;
 pub mod plugin;
 pub mod policy;

@@ -16,8 +16,10 @@ use prometheus_client::registry::Registry;
 use crate::api::ApimCapacity;
 
 mod autoscale;
+mod listing;
 mod resources;
 use autoscale::AutoscaleSeries;
+use listing::ListingSeries;
 use resources::ResourceGauges;
 pub use resources::ResourceView;
 
@@ -55,6 +57,7 @@ pub struct Metrics {
     in_flight: Mutex<HashSet<ObjectRef<ApimCapacity>>>,
     resources: Mutex<ResourceGauges>,
     autoscale: Mutex<AutoscaleSeries>,
+    listing: ListingSeries,
 }
 
 impl Default for Metrics {
@@ -130,7 +133,9 @@ impl Default for Metrics {
         );
         let resources = Mutex::new(ResourceGauges::register(&mut registry));
         let autoscale = Mutex::new(AutoscaleSeries::register(&mut registry));
+        let listing = ListingSeries::register(&mut registry);
         Metrics {
+            listing,
             autoscale,
             resources,
             registry,
@@ -220,6 +225,16 @@ impl Metrics {
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         in_flight.retain(|o| exists(o));
         self.operations_in_flight.set(in_flight.len() as i64);
+    }
+
+    /// One listing of a subscription's services, and the pages it read.
+    pub fn service_listing(&self, succeeded: bool, pages: u32) {
+        self.listing.listing(succeeded, pages);
+    }
+
+    /// One reconcile answered from the subscription's listing instead of a GET.
+    pub fn listed_read(&self) {
+        self.listing.listed_read();
     }
 
     pub fn drift_detected(&self) {
@@ -316,5 +331,22 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("apimcap_azure_throttled_total 1"), "{text}");
+    }
+
+    #[test]
+    fn listings_their_pages_and_listed_reads_are_counted() {
+        let metrics = Metrics::default();
+        metrics.service_listing(true, 3);
+        metrics.service_listing(false, 0);
+        metrics.listed_read();
+        let text = metrics.encode();
+        for line in [
+            "apimcap_service_listings_total{result=\"Succeeded\"} 1",
+            "apimcap_service_listings_total{result=\"Failed\"} 1",
+            "apimcap_service_listing_pages_total 3",
+            "apimcap_listed_reads_total 1",
+        ] {
+            assert!(text.contains(line), "{line}: {text}");
+        }
     }
 }

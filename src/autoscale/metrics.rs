@@ -10,6 +10,7 @@ use super::request::{ArmGet, service_segments};
 use crate::api::autoscale::{AutoscaleMetric, RegionAutoscale};
 use crate::domain::ServiceRef;
 use crate::domain::{Generation, Location, Sku};
+use crate::paged::get_ci;
 
 /// The Azure Monitor metrics api-version.
 pub const API_VERSION: &str = "2023-10-01";
@@ -281,16 +282,6 @@ impl MetricReadings {
             }),
         }
     }
-}
-
-/// Looks a key up ignoring ASCII case (exact spelling first).
-fn get_ci<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    object.get(key).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
 }
 
 /// `{"value": "Capacity", "localizedValue": ...}` or a plain string.

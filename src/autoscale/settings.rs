@@ -2,7 +2,9 @@
 //! group: the list request, its pages read leniently, and whether an enabled setting
 //! targets the service (then the operator and Azure would fight over its units).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::paged::{get_ci, next_link, read_entries};
 use url::Url;
 
 use super::request::{ArmGet, resource_group_segments};
@@ -76,23 +78,12 @@ impl SettingsPage {
         let list = get_ci(object, "value")
             .and_then(Value::as_array)
             .ok_or(SettingsError::NoValueList)?;
-        let mut page = SettingsPage {
-            next_link: get_ci(object, "nextLink")
-                .and_then(Value::as_str)
-                .filter(|link| !link.is_empty() && link.len() <= MAX_LINK_CHARS)
-                .map(str::to_string),
-            ..SettingsPage::default()
-        };
-        for (index, entry) in list.iter().enumerate() {
-            match (index < MAX_SETTINGS_PER_PAGE)
-                .then(|| read_setting(entry))
-                .flatten()
-            {
-                Some(setting) => page.settings.push(setting),
-                None => page.skipped = page.skipped.saturating_add(1),
-            }
-        }
-        Ok(page)
+        let (settings, skipped) = read_entries(list, MAX_SETTINGS_PER_PAGE, read_setting);
+        Ok(SettingsPage {
+            settings,
+            next_link: next_link(object, MAX_LINK_CHARS),
+            skipped,
+        })
     }
 }
 
@@ -105,15 +96,6 @@ pub fn next_page_url(base: &Url, next_link: &str) -> Option<Url> {
             == base.host_str().map(str::to_ascii_lowercase)
         && url.port_or_known_default() == base.port_or_known_default();
     (same_origin && url.scheme() == "https").then_some(url)
-}
-
-fn get_ci<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    object.get(key).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
 }
 
 fn bounded_text(value: Option<&Value>) -> Option<&str> {

@@ -118,6 +118,8 @@ pub enum Call {
     GetMetrics,
     /// GET of the resource group's Azure autoscale settings.
     ListAutoscaleSettings,
+    /// GET of the pages listing a subscription's API Management services (drift watch).
+    ListServices,
 }
 
 impl Call {
@@ -130,6 +132,7 @@ impl Call {
             Call::GetSkus => "reading the service's SKUs",
             Call::GetMetrics => "reading the service's metrics",
             Call::ListAutoscaleSettings => "listing the Azure autoscale settings",
+            Call::ListServices => "listing the subscription's API Management services",
         }
     }
 }

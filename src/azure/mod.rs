@@ -10,6 +10,7 @@ pub mod config;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+pub mod listing;
 pub mod lro;
 pub mod model;
 mod monitor;
@@ -39,6 +40,7 @@ pub use credentials::{
 pub use error::{
     AzureError, AzureErrorBody, Call, ErrorKind, ErrorReason, HttpFailure, RequestIds,
 };
+pub use listing::{ServiceListing, listing_url, next_listing_url, parse_listing_page};
 pub use lro::{OperationHandle, PatchOutcome, PollOutcome, PollStyle};
 pub use model::{ServiceRef, ServiceResource};
 pub use network::{NETWORK_API_VERSION, SubnetId};

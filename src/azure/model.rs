@@ -16,6 +16,8 @@ pub struct ServiceResource {
     /// The `etag` of the body (or the `ETag` header).
     pub etag: Option<String>,
     raw: Value,
+    /// Read from a subscription's listing ([`ServiceResource::from_listing`]), not a GET.
+    listed: bool,
 }
 
 /// Why a body is not a service resource.
@@ -110,7 +112,25 @@ impl ServiceResource {
             },
             etag,
             raw,
+            listed: false,
         })
+    }
+
+    /// The service as a subscription's listing reported it: the parsed view only, without
+    /// the body. Enough to tell whether the service is in sync; never a base for a change
+    /// ([`super::patch::build_patch_body`] refuses it).
+    pub fn from_listing(live: LiveService) -> Self {
+        Self {
+            live,
+            etag: None,
+            raw: Value::Null,
+            listed: true,
+        }
+    }
+
+    /// Whether this came from a listing rather than a GET of the service.
+    pub fn is_listed(&self) -> bool {
+        self.listed
     }
 
     /// The JSON as ARM sent it.

@@ -7,7 +7,7 @@ use reqwest::Method;
 
 use super::client::ArmClient;
 use super::error::{AzureError, Call};
-use super::response::{failure, malformed};
+use super::response::{Answer, failure, malformed};
 use crate::autoscale::settings::{MAX_PAGES, next_page_url};
 use crate::autoscale::{ArmGet, AutoscaleSetting, MetricReadings, SettingsPage};
 
@@ -39,33 +39,21 @@ impl ArmClient {
     ) -> Result<Vec<AutoscaleSetting>, AzureError> {
         let call = Call::ListAutoscaleSettings;
         let base = self.config().base_url.clone();
-        let mut url = request.url(&base);
         let mut settings = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let answer = self
-                .send(call, Method::GET, &url, subscription, None)
-                .await?;
-            if answer.status.as_u16() != 200 {
-                return Err(failure(call, &answer));
-            }
+        let read = |answer: &Answer| {
             let page = SettingsPage::parse(&answer.body)
-                .map_err(|e| malformed(call, &answer, e.to_string()))?;
+                .map_err(|e| malformed(call, answer, e.to_string()))?;
             settings.extend(page.settings);
-            let Some(link) = page.next_link else {
-                return Ok(settings);
-            };
-            url = next_page_url(&base, &link).ok_or_else(|| {
-                malformed(
-                    call,
-                    &answer,
-                    "the nextLink leaves the ARM endpoint".to_string(),
-                )
-            })?;
-        }
-        Err(AzureError::Malformed {
-            call,
-            message: format!("more than {MAX_PAGES} pages of autoscale settings"),
-            ids: Default::default(),
-        })
+            match page.next_link {
+                None => Ok(None),
+                Some(link) => next_page_url(&base, &link).map(Some).ok_or_else(|| {
+                    malformed(call, answer, "the nextLink leaves the ARM endpoint".into())
+                }),
+            }
+        };
+        let first = request.url(&base);
+        self.follow_pages(call, first, subscription, MAX_PAGES, read)
+            .await?;
+        Ok(settings)
     }
 }

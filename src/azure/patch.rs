@@ -61,6 +61,11 @@ pub fn build_patch_body(
     current: &ServiceResource,
     target: &CapacityPatch,
 ) -> Result<Option<Value>, AzureError> {
+    if current.is_listed() {
+        return Err(AzureError::InvalidPatch(
+            "a change is never built on a listing's summary: read the service first".into(),
+        ));
+    }
     let live = &current.live;
     let primary = live
         .primary()

@@ -2,6 +2,7 @@
 //! unit limits Azure reports for the service.
 
 use reqwest::Method;
+use url::Url;
 
 use super::client::ArmClient;
 use super::error::{AzureError, Call, RequestIds};
@@ -50,6 +51,35 @@ impl ArmClient {
             .await?;
         ok_body(Call::GetSkus, &answer)?;
         parse_skus(&answer.body).map_err(|m| malformed(Call::GetSkus, &answer, m))
+    }
+
+    /// Reads `first` and the pages after it (at most `max_pages`): `page` takes each 200
+    /// answer in and names the next page, if any. Any other status is the call's failure;
+    /// more pages than `max_pages` are an error (what was not read could matter).
+    pub(super) async fn follow_pages(
+        &self,
+        call: Call,
+        first: Url,
+        subscription: &str,
+        max_pages: usize,
+        mut page: impl FnMut(&Answer) -> Result<Option<Url>, AzureError> + Send,
+    ) -> Result<(), AzureError> {
+        let mut url = first;
+        for _ in 0..max_pages {
+            let answer = self
+                .send(call, Method::GET, &url, subscription, None)
+                .await?;
+            ok_body(call, &answer)?;
+            match page(&answer)? {
+                Some(next) => url = next,
+                None => return Ok(()),
+            }
+        }
+        Err(AzureError::Malformed {
+            call,
+            message: format!("more than {max_pages} pages"),
+            ids: Default::default(),
+        })
     }
 }
 

@@ -70,6 +70,9 @@ pub struct Context {
     pub reads: super::read_cache::ReadCache,
     /// What the autoscale reads remember (settings 10 minutes, metrics one interval).
     pub autoscale_reads: super::autoscale_cache::AutoscaleReads,
+    /// The last listing of each subscription, when drift is watched by listing
+    /// (`--list-drift`); `None`: each service is read with its own GET.
+    pub listing: Option<std::sync::Arc<super::listing::ListingCache>>,
     /// Consecutive passing failures per object.
     failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
     /// The last status written per object and the resourceVersion it produced, so a
@@ -114,6 +117,7 @@ impl Context {
             durations_store: None,
             reads: Default::default(),
             autoscale_reads: Default::default(),
+            listing: None,
             failures: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),
             unwritten: Mutex::new(HashMap::new()),
@@ -123,6 +127,12 @@ impl Context {
     /// The same context, its Azure writes behind `fence`.
     pub fn with_fence(mut self, fence: super::fence::Fence) -> Self {
         self.fence = fence;
+        self
+    }
+
+    /// The same context, the reconciles of in-sync resources answered from `listing`.
+    pub fn with_listing(mut self, listing: std::sync::Arc<super::listing::ListingCache>) -> Self {
+        self.listing = Some(listing);
         self
     }
 

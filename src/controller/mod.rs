@@ -22,6 +22,8 @@ pub mod gather;
 pub mod gather_autoscale;
 pub mod heartbeat;
 pub mod leader;
+pub mod lister;
+pub mod listing;
 pub mod outcomes;
 pub mod ownership;
 pub mod read_cache;

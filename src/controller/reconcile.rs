@@ -17,11 +17,13 @@ use tracing::Instrument;
 use super::act::start_step;
 use super::clock::{next_look, schedule_transitions};
 use super::context::{Context, FIELD_MANAGER, jitter};
-use super::decide::{Decision, Facts, Input, Verdict, after_start, decide, intent};
+use super::decide::listed::{may_answer, stands};
+use super::decide::{Decision, Facts, Input, Need, Verdict, after_start, decide, intent};
 use super::events::{self, EventType};
 use super::gather::gather;
 use super::outcomes::Requeue;
 use crate::api::{ApimCapacity, ApimCapacityStatus};
+use crate::azure::ServiceResource;
 use crate::domain::Sku;
 use crate::metrics::ResourceView;
 use crate::plan::StepKind;
@@ -29,7 +31,7 @@ use crate::status::{Outcome, next_status};
 
 /// More gathers than there are kinds of facts means the decision loops: a bug, reported as
 /// a passing failure rather than a hang.
-const MAX_GATHERS: usize = 8;
+const MAX_GATHERS: usize = 10;
 
 /// A reconcile failed in a way that could not even be reported in status.
 #[derive(Debug, thiserror::Error)]
@@ -97,12 +99,38 @@ async fn decide_and_act(
     };
     let mut facts = Facts::default();
     let mut azure = None;
+    // The subscription's listing may stand in for the GET of the service (see `listed`).
+    let mut listing = ctx.listing.as_deref().filter(|_| may_answer(obj, previous));
+    let mut listed = false;
     for _ in 0..MAX_GATHERS {
-        match decide(&input, &facts) {
+        let decision = decide(&input, &facts);
+        if listed && !stands(&decision) {
+            // Decided on the listing, something other than "in sync": read the service.
+            tracing::debug!("the listed service is not in sync: reading it");
+            (facts.service, listed) = (None, false);
+            continue;
+        }
+        match decision {
+            Decision::Gather(Need::Service(service)) if listing.is_some() => {
+                match listing.take().and_then(|l| l.answer(&service)) {
+                    Some(live) => {
+                        facts.service = Some(Ok(ServiceResource::from_listing(live)));
+                        listed = true;
+                    }
+                    None => {
+                        let need = Need::Service(service);
+                        gather(need, obj, ctx, &mut facts, &mut azure).await;
+                    }
+                }
+            }
             Decision::Gather(need) => gather(need, obj, ctx, &mut facts, &mut azure).await,
             Decision::Start(start) => {
                 if ctx.fence.check().is_err() {
                     return Ok(None);
+                }
+                // A listing taken before this write must not answer after it.
+                if let Some(listing) = &ctx.listing {
+                    listing.forget(&start.service);
                 }
                 // The change is recorded before it is sent; when that write fails nothing
                 // is sent (the error retries the reconcile with backoff).
@@ -121,6 +149,9 @@ async fn decide_and_act(
                 }));
             }
             Decision::Conclude(verdict) => {
+                if listed {
+                    ctx.metrics.listed_read();
+                }
                 return Ok(Some(Acted {
                     verdict: *verdict,
                     intent: None,

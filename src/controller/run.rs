@@ -16,6 +16,7 @@ use super::durations_store::DurationsStore;
 use super::election::{self, Leader};
 use super::fence::Fence;
 use super::leader::{InvalidLeaseConfig, LeaseConfig, Lost};
+use super::listing::ListingCache;
 use super::watch::watch_resources;
 use super::{clients, heartbeat, reconcile};
 use crate::api::ApimCapacity;
@@ -58,6 +59,9 @@ pub struct RunConfig {
     pub durations_configmap: Option<(String, String)>,
     /// Which objects this operator watches (a shard: namespaces, label selector).
     pub watch: super::shard::WatchScope,
+    /// Watch in-sync services for drift with one paginated listing per subscription and
+    /// resync instead of one GET per service.
+    pub list_drift: bool,
 }
 
 /// Which Lease decides the leader, and how long it lasts.
@@ -142,6 +146,11 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     .with_fence(fence)
     .with_prices(prices)
     .with_durations(learned, store);
+    let ctx = match config.list_drift {
+        // A listing answers for two resync intervals: a late round never leaves a gap.
+        true => ctx.with_listing(Arc::new(ListingCache::new(config.resync_interval * 2))),
+        false => ctx,
+    };
     let stream = watch_resources(watch_client, writer, &health, &metrics, &config.watch);
     let controller = reconcile_all(ctx, stream, reader, config.concurrency, stop, &health);
     // Losing the Lease drops the controller at once, which cancels running reconciles (the
@@ -272,15 +281,17 @@ async fn reconcile_all(
         .liveness
         .register(heartbeat::CONTROLLER_BEAT, heartbeat::MAX_AGE);
     let store = reader.clone();
+    let ctx = Arc::new(ctx);
     let gauges = ctx.metrics.clone();
     let secrets = ctx.secrets.clone();
     let secret_changes = secrets.reconciles(reader.clone());
-    let ctx = Arc::new(ctx);
     let kept = ctx.clone();
+    let listed_drift = super::lister::drift_reconciles(ctx.clone());
     Controller::for_stream(stream, reader)
         .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
         .reconcile_on(heartbeat::ticks())
         .reconcile_on(secret_changes)
+        .reconcile_on(listed_drift)
         .graceful_shutdown_on(stopping(stop))
         .run(reconcile::reconcile, reconcile::error_policy, ctx)
         .for_each(|result| {

@@ -12,3 +12,4 @@ mod arm_client_limits;
 mod arm_client_managed_identity;
 mod arm_client_monitor;
 mod arm_client_preflight;
+mod arm_service_listing;

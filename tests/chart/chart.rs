@@ -230,3 +230,34 @@ fn options_reach_the_operator_and_its_identity() {
     let sa = one(&defaults, "ServiceAccount");
     assert!(sa["metadata"].get("annotations").is_none());
 }
+
+#[test]
+fn drift_is_watched_by_listing_unless_the_value_turns_it_off() {
+    let args = |extra: &[&str]| {
+        let mut values = ALLOW_ALL.to_vec();
+        values.extend_from_slice(extra);
+        let objects = render(&values);
+        let deployment = one(&objects, "Deployment");
+        strings(&deployment["spec"]["template"]["spec"]["containers"][0]["args"])
+    };
+    assert!(args(&[]).iter().any(|a| a == "--list-drift=true"));
+    let off = args(&["--set", "operator.listDrift=false"]);
+    assert!(off.iter().any(|a| a == "--list-drift=false"), "{off:?}");
+    assert!(!off.iter().any(|a| a == "--list-drift=true"), "{off:?}");
+    let typo = helm(
+        &[
+            "template",
+            "x",
+            CHART,
+            ALLOW_ALL[0],
+            ALLOW_ALL[1],
+            "--set-string",
+            "operator.listDrift=maybe",
+        ],
+        None,
+    );
+    assert!(
+        !typo.ok,
+        "the schema refuses a listDrift that is no boolean"
+    );
+}

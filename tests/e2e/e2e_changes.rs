@@ -269,17 +269,7 @@ fn different_services_change_in_parallel() {
         .service("Standard", &[("westeurope", 1)])
         .sim(|c| c.operation_duration = Some(std::time::Duration::from_secs(6)))
         .start();
-    let names: Vec<String> = t.services.iter().map(|s| s.name.clone()).collect();
-    for (i, service) in names.iter().enumerate() {
-        let yaml = t.manifest(
-            &format!("cap-{i}"),
-            service,
-            "Standard",
-            &[("westeurope", 2)],
-            "",
-        );
-        t.apply(&yaml);
-    }
+    let names = t.apply_per_service("cap-", "Standard", &[("westeurope", 2)]);
     // Every service's PATCH is sent before the first 6-second operation could have ended.
     let requests = wait_requests(&t, secs(30), |r| {
         names.iter().all(|n| !writes(r, n).is_empty())

@@ -31,15 +31,7 @@ fn drift_is_corrected() {
 
     let requests = t.requests();
     report("drift_corrected", &requests, &service);
-    let patches = writes(&requests, &service);
-    assert_eq!(patches.len(), 1, "{patches:#?}");
-    assert_eq!(
-        patches[0]
-            .body
-            .as_ref()
-            .map(|b| b["sku"]["capacity"].clone()),
-        Some(json!(2))
-    );
+    assert_one_write_of_units(&requests, &service, 2);
     assert_no_overlap(&requests, &service);
 }
 

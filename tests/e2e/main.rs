@@ -25,6 +25,7 @@ mod e2e_durations;
 mod e2e_errors;
 mod e2e_leader_pods;
 mod e2e_lifecycle;
+mod e2e_listing;
 mod e2e_lro_styles;
 mod e2e_operations;
 mod e2e_rbac;

@@ -230,6 +230,12 @@ fn dispatch(
     let get = *req.method == Method::GET;
     match route {
         Route::List { sub, rg } if get => Ok(service::list(state, sub, rg)),
+        Route::SubscriptionList { sub } if get => {
+            let url = format!("{}{}", req.base, req.path);
+            let origin = state.config.list_next_link.as_deref();
+            let page = crate::listing::page(state, sub, req.query, &url, origin)?;
+            Ok(crate::reply::json_response(200, &page))
+        }
         Route::Service { sub, rg, name } => {
             let key = ServiceKey::new(sub, rg, name);
             match *req.method {

@@ -80,6 +80,13 @@ pub struct SimArgs {
     /// Autoscale settings per page of a listing; more pages are linked with `nextLink`.
     #[arg(long, default_value_t = 50)]
     pub autoscale_settings_page_size: usize,
+    /// Services per page of a subscription's listing; more pages are linked with `nextLink`.
+    #[arg(long, default_value_t = 100)]
+    pub list_page_size: usize,
+    /// Hand out the listing's `nextLink` on this origin (e.g. `https://127.0.0.1:1`) instead
+    /// of the simulator's: a client must refuse to follow it (a negative test).
+    #[arg(long, value_name = "ORIGIN")]
+    pub list_next_link: Option<String>,
     /// Every operation takes exactly this many seconds (overrides --time-scale).
     #[arg(long)]
     pub operation_seconds: Option<f64>,
@@ -159,6 +166,8 @@ impl SimArgs {
         config.time_scale = self.time_scale;
         config.load_day_start = self.load_day_start;
         config.autoscale_settings_page_size = self.autoscale_settings_page_size;
+        config.list_page_size = self.list_page_size;
+        config.list_next_link = self.list_next_link.clone();
         if let Some(seconds) = self.operation_seconds {
             let duration = validate::operation_seconds(seconds)
                 .map_err(|e| SimError::Config(format!("--operation-seconds: {e}")))?;

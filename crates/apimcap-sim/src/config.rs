@@ -238,6 +238,11 @@ pub struct SimConfig {
     pub autoscale_settings_page_size: usize,
     /// Accepted `api-version`s for Microsoft.Insights/autoscaleSettings.
     pub autoscale_settings_api_versions: Vec<String>,
+    /// Services per page of a subscription's listing (`nextLink` beyond).
+    pub list_page_size: usize,
+    /// When set, the listing's `nextLink` points at this origin (`https://host:port`)
+    /// instead of the simulator's own: a client must refuse to follow it.
+    pub list_next_link: Option<String>,
     /// Oldest entries are dropped beyond this many logged requests.
     pub request_log_capacity: usize,
 }
@@ -314,6 +319,8 @@ impl Default for SimConfig {
                 .map(|v| v.to_string())
                 .collect(),
             request_log_capacity: 10_000,
+            list_page_size: 100,
+            list_next_link: None,
         }
     }
 }

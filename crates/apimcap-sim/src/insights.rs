@@ -149,15 +149,7 @@ pub fn list_page(
     url: &str,
     page_size: usize,
 ) -> Result<Value, ArmError> {
-    let skip = match query.get("$skipToken") {
-        None => 0,
-        Some(token) => token.parse::<usize>().map_err(|_| {
-            ArmError::bad_request(
-                "InvalidSkipToken",
-                format!("The skip token '{token}' is invalid."),
-            )
-        })?,
-    };
+    let skip = crate::paging::offset(query, "$skipToken")?;
     let page_size = page_size.max(1);
     let in_group: Vec<&AutoscaleSetting> = settings
         .iter()
@@ -171,15 +163,13 @@ pub fn list_page(
         .take(page_size)
         .map(|s| s.to_arm())
         .collect();
-    let mut answer = json!({"value": page});
     let next = skip.saturating_add(page_size);
-    if next < in_group.len() {
-        let version = query.get("api-version").cloned().unwrap_or_default();
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("api-version", &version)
-            .append_pair("$skipToken", &next.to_string())
-            .finish();
-        answer["nextLink"] = json!(format!("{url}?{query}"));
-    }
-    Ok(answer)
+    Ok(crate::paging::answer(
+        page,
+        query,
+        url,
+        "$skipToken",
+        next,
+        in_group.len(),
+    ))
 }

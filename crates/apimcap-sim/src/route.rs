@@ -3,6 +3,11 @@
 /// The ARM resources the simulator serves.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Route {
+    /// `/subscriptions/{sub}/providers/Microsoft.ApiManagement/service`: every service of
+    /// the subscription, a page at a time.
+    SubscriptionList {
+        sub: String,
+    },
     List {
         sub: String,
         rg: String,
@@ -70,6 +75,9 @@ impl Route {
         };
         if l.first() != Some(&"subscriptions") || segments.len() < 2 || segments[1].is_empty() {
             return None;
+        }
+        if l.len() == 5 && provider(2) && l[4] == "service" {
+            return Some(Route::SubscriptionList { sub: s(1) });
         }
         if l.get(2) == Some(&"providers")
             && provider(2)
@@ -153,7 +161,8 @@ impl Route {
 
     pub fn subscription(&self) -> &str {
         match self {
-            Route::List { sub, .. }
+            Route::SubscriptionList { sub }
+            | Route::List { sub, .. }
             | Route::Service { sub, .. }
             | Route::Skus { sub, .. }
             | Route::Metrics { sub, .. }
@@ -204,6 +213,14 @@ impl Route {
                     "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Insights/autoscaleSettings"
                 ),
                 action,
+            );
+        }
+        if let Route::SubscriptionList { .. } = self {
+            // Listing needs read at the subscription: a grant on resource groups only is
+            // refused (403), as in Azure.
+            return (
+                format!("/subscriptions/{sub}"),
+                "Microsoft.ApiManagement/service/read",
             );
         }
         match self.target() {

@@ -149,6 +149,19 @@ impl SimConfig {
                 self.autoscale_settings_page_size
             )));
         }
+        if !(1..=1000).contains(&self.list_page_size) {
+            return Err(config_error(format!(
+                "--list-page-size {} must be between 1 and 1000",
+                self.list_page_size
+            )));
+        }
+        if let Some(origin) = &self.list_next_link
+            && !url::Url::parse(origin).is_ok_and(|u| u.has_host() && u.path() == "/")
+        {
+            return Err(config_error(format!(
+                "--list-next-link {origin:?} must be an origin such as https://host:port"
+            )));
+        }
         // The seed must make a world: known tiers, no service twice, readable metric values,
         // `properties` that are objects.
         SimState::new(self.clone()).map(drop)
@@ -169,7 +182,7 @@ mod tests {
 
     #[test]
     fn absurd_numbers_are_refused() {
-        let cases: [(&str, Spoil); 17] = [
+        let cases: [(&str, Spoil); 20] = [
             ("--time-scale", |c| c.time_scale = f64::INFINITY),
             ("--time-scale", |c| c.time_scale = 1e30),
             ("--time-scale", |c| c.time_scale = -1.0),
@@ -200,6 +213,11 @@ mod tests {
             ("--load-day-start", |c| c.load_day_start = Some(f64::NAN)),
             ("--autoscale-settings-page-size", |c| {
                 c.autoscale_settings_page_size = 0
+            }),
+            ("--list-page-size", |c| c.list_page_size = 0),
+            ("--list-page-size", |c| c.list_page_size = 1001),
+            ("--list-next-link", |c| {
+                c.list_next_link = Some("not an origin".into())
             }),
         ];
         for (flag, set) in cases {

@@ -9,6 +9,7 @@ mod facts;
 mod fixtures;
 mod fuzz;
 mod fuzz_inputs;
+mod listing;
 mod lro;
 mod parse;
 mod patch;

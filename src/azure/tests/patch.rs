@@ -23,6 +23,18 @@ fn unchanged() -> CapacityPatch {
 }
 
 #[test]
+fn a_change_is_never_built_on_a_listed_summary() {
+    let listed = crate::azure::ServiceResource::from_listing(premium().live);
+    assert!(listed.is_listed());
+    let target = CapacityPatch {
+        primary_units: 4,
+        ..unchanged()
+    };
+    let error = build_patch_body(&listed, &target).expect_err("refused");
+    assert!(error.to_string().contains("listing"), "{error}");
+}
+
+#[test]
 fn nothing_to_change_gives_no_body() {
     assert_eq!(build_patch_body(&premium(), &unchanged()).unwrap(), None);
     let mut reordered = unchanged();

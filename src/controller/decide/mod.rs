@@ -25,6 +25,7 @@ mod approval;
 mod autoscale;
 mod clock;
 mod gates;
+pub mod listed;
 mod operation;
 mod preflight;
 mod service;

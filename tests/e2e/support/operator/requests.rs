@@ -220,6 +220,18 @@ pub fn writes<'a>(requests: &'a [SimRequest], service: &str) -> Vec<&'a SimReque
     requests.iter().filter(|r| r.is_write(service)).collect()
 }
 
+/// Exactly one PATCH/PUT was sent to `service`, and it set the primary region's units to
+/// `units`.
+pub fn assert_one_write_of_units(requests: &[SimRequest], service: &str, units: u64) {
+    let patches = writes(requests, service);
+    assert_eq!(patches.len(), 1, "{patches:#?}");
+    let sent = patches[0]
+        .body
+        .as_ref()
+        .map(|b| b["sku"]["capacity"].clone());
+    assert_eq!(sent, Some(serde_json::json!(units)), "{}", patches[0]);
+}
+
 /// The GETs of `service` itself.
 pub fn gets(requests: &[SimRequest], service: &str) -> usize {
     requests.iter().filter(|r| r.is_get(service)).count()

@@ -15,6 +15,22 @@ impl E2e {
         self.apply(&yaml);
     }
 
+    /// Applies `{prefix}{i}` for the i-th service of the seed with `sku` and `regions`;
+    /// returns the services' names.
+    pub fn apply_per_service(
+        &self,
+        prefix: &str,
+        sku: &str,
+        regions: &[(&str, u32)],
+    ) -> Vec<String> {
+        let names: Vec<String> = self.services.iter().map(|s| s.name.clone()).collect();
+        for (i, service) in names.iter().enumerate() {
+            let yaml = self.manifest(&format!("{prefix}{i}"), service, sku, regions, "");
+            self.apply(&yaml);
+        }
+        names
+    }
+
     pub fn manifest(
         &self,
         name: &str,
