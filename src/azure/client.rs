@@ -18,7 +18,7 @@ use super::model::{ServiceRef, ServiceResource};
 use super::patch::{CapacityPatch, build_patch_body};
 use super::ratelimit::{Access, RateLimiter};
 use super::response::{
-    Answer, BodyError, MAX_BODY_BYTES, error_chain, failure, header, malformed, parse_error,
+    Answer, BodyError, error_chain, failure, header, malformed, max_body_bytes, parse_error,
     parse_service, read_body, retry_after, too_large,
 };
 use super::tls::{HttpClientSettings, build_http_client};
@@ -205,7 +205,7 @@ impl ArmClient {
                     let headers = response.headers().clone();
                     ids.request_id = header(&headers, REQUEST_ID);
                     ids.correlation_request_id = header(&headers, CORRELATION_ID);
-                    match read_body(response, MAX_BODY_BYTES).await {
+                    match read_body(response, max_body_bytes(call)).await {
                         Ok(body) => Ok((status, headers, body)),
                         Err(BodyError::Read(e)) => Err(e),
                         Err(BodyError::TooLarge) => {

@@ -9,8 +9,9 @@ use super::error::{AzureError, AzureErrorBody, Call, HttpFailure, RequestIds};
 use super::model::{ParseError, ServiceResource};
 use super::retry::parse_retry_after;
 
-/// The largest response body the client reads (1 MiB; a service is a few KiB). A larger
-/// body is an error, and it is never read in full.
+/// The largest response body the client reads (1 MiB; a service is a few KiB; a listing
+/// page may be longer: [`max_body_bytes`]). A larger body is an error, and it is never
+/// read in full.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Why a response body was not read.
@@ -43,13 +44,27 @@ pub(crate) async fn read_body(
     Ok(body)
 }
 
-/// The error for a body longer than [`MAX_BODY_BYTES`].
+/// The longest body read for `call`: a page of the services listing may hold up to
+/// [`super::listing::MAX_ENTRIES_PER_PAGE`] services of a few KiB each (Microsoft's list
+/// example has entries of 1.5 to 5 KiB), every other answer is one resource or less.
+pub(crate) fn max_body_bytes(call: Call) -> usize {
+    match call {
+        Call::ListServices => MAX_LISTING_PAGE_BYTES,
+        _ => MAX_BODY_BYTES,
+    }
+}
+
+/// The longest page of the services listing that is read.
+pub const MAX_LISTING_PAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The error for a body longer than [`max_body_bytes`] of `call`.
 pub(crate) fn too_large(call: Call, status: StatusCode, ids: RequestIds) -> AzureError {
     AzureError::Malformed {
         call,
         message: format!(
-            "HTTP {}: body larger than {MAX_BODY_BYTES} bytes",
-            status.as_u16()
+            "HTTP {}: body larger than {} bytes",
+            status.as_u16(),
+            max_body_bytes(call)
         ),
         ids,
     }

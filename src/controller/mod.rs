@@ -34,6 +34,7 @@ pub mod run;
 pub mod secrets;
 pub mod shard;
 pub mod shard_watch;
+pub mod signals;
 pub mod slim;
 pub mod watch;
 

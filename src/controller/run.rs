@@ -17,6 +17,7 @@ use super::election::{self, Leader};
 use super::fence::Fence;
 use super::leader::{InvalidLeaseConfig, LeaseConfig, Lost};
 use super::listing::ListingCache;
+use super::signals::{stop_on_signal, stopping};
 use super::watch::watch_resources;
 use super::{clients, heartbeat, reconcile};
 use crate::api::ApimCapacity;
@@ -185,16 +186,6 @@ fn price_service(config: &RunConfig, arm: &ArmClient) -> crate::cost::PriceServi
     )
 }
 
-/// A channel that turns true on SIGTERM or Ctrl-C, and the task that watches for them.
-fn stop_on_signal() -> (tokio::task::JoinHandle<()>, watch::Receiver<bool>) {
-    let (stop_tx, stop) = watch::channel(false);
-    let terminate = tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    });
-    (terminate, stop)
-}
-
 /// The ConfigMap learned durations are kept in (when configured) and what it holds now.
 async fn learned_durations(
     config: &RunConfig,
@@ -361,15 +352,6 @@ async fn elect(
     Ok(leader)
 }
 
-/// Resolves on a stop signal (SIGTERM): stop taking new work, let running reconciles end.
-async fn stopping(mut stop: watch::Receiver<bool>) {
-    // A sender that is gone (the signal task ended) never resolves.
-    if stop.wait_for(|stop| *stop).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-    tracing::info!("stopping: finishing running reconciles");
-}
-
 async fn finish_http(
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     addr: SocketAddr,
@@ -381,24 +363,6 @@ async fn finish_http(
         Ok(Err(source)) => Err(RunError::Http { addr, source }),
         _ => Ok(()),
     }
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGTERM");
-            let _ = ctrl_c.await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
-    }
-    tracing::info!("received a stop signal");
 }
 
 /// Two clients of one configuration: one for watches, one whose calls time out (see

@@ -178,6 +178,49 @@ fn the_skus_example_gives_a_maximum_per_tier() {
 }
 
 #[test]
+fn the_list_example_reads_as_a_listing_page() {
+    let path = fixtures_dir().join("ApiManagementListServiceBySubscriptionAndResourceGroup.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    };
+    let json: Value = serde_json::from_str(&text).expect("JSON");
+    let body = json["responses"]["200"]["body"].to_string();
+    let page = crate::azure::listing::parse_listing_page(body.as_bytes()).expect("a page");
+    assert_eq!((page.services.len(), page.skipped), (4, 0), "{page:#?}");
+    assert_eq!(page.next_link, None);
+    for (id, service) in &page.services {
+        assert_eq!(*id, id.to_ascii_lowercase());
+        assert!(
+            id.contains("/providers/microsoft.apimanagement/service/"),
+            "{id}"
+        );
+        assert!(!service.regions.is_empty(), "{id}: {service:?}");
+    }
+    // The multi-region Premium entry: both regions with their units, display names normalised.
+    let units = |name: &str| -> Vec<(String, u32)> {
+        page.services
+            .iter()
+            .find(|(id, _)| id.ends_with(&format!("/service/{name}")))
+            .map(|(_, s)| {
+                s.regions
+                    .iter()
+                    .map(|r| (r.location.to_string(), r.units))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        units("ogf-dev-060921"),
+        vec![("eastus".to_string(), 3), ("southcentralus".to_string(), 9)]
+    );
+    assert_eq!(
+        units("ogf-z3-06162021-standard"),
+        vec![("eastus".to_string(), 2)]
+    );
+}
+
+#[test]
 fn the_examples_operation_headers_give_a_url_to_follow() {
     let arm = url::Url::parse("https://management.azure.com").expect("URL");
     for name in [
