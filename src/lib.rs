@@ -11,6 +11,7 @@ pub mod dry_run;
 pub mod effective;
 pub mod http;
 pub mod liveness;
+pub mod memory;
 pub mod metrics;
 pub mod paged;
 pub mod plan;

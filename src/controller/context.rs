@@ -77,11 +77,12 @@ pub struct Context {
     failures: Mutex<HashMap<ObjectRef<ApimCapacity>, u32>>,
     /// The last status written per object and the resourceVersion it produced, so a
     /// reconcile that runs before the watch delivers that write still builds on it.
-    written: Mutex<HashMap<ObjectRef<ApimCapacity>, (u64, ApimCapacityStatus)>>,
+    /// (Boxed: a status is large, and the table keeps its capacity between prunes.)
+    written: Mutex<HashMap<ObjectRef<ApimCapacity>, (u64, Box<ApimCapacityStatus>)>>,
     /// A status that could not be written (the apiserver refused or was unreachable) and is
     /// newer than the stored one: it may carry an operation Azure runs. The next reconcile
     /// builds on it and writes it again.
-    unwritten: Mutex<HashMap<ObjectRef<ApimCapacity>, ApimCapacityStatus>>,
+    unwritten: Mutex<HashMap<ObjectRef<ApimCapacity>, Box<ApimCapacityStatus>>>,
 }
 
 impl Context {
@@ -189,7 +190,7 @@ impl Context {
         }
         let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
         match (written.get(object), seen) {
-            (Some((version, status)), Some(seen)) if *version > seen => status.clone(),
+            (Some((version, status)), Some(seen)) if *version > seen => (**status).clone(),
             _ => obj.status.clone().unwrap_or_default(),
         }
     }
@@ -197,7 +198,7 @@ impl Context {
     /// A status this process could not write yet.
     pub fn unwritten_status(&self, object: &ObjectRef<ApimCapacity>) -> Option<ApimCapacityStatus> {
         let unwritten = self.unwritten.lock().unwrap_or_else(|e| e.into_inner());
-        unwritten.get(object).cloned()
+        unwritten.get(object).map(|status| (**status).clone())
     }
 
     /// Whether a status this process could not write yet is kept for `object`.
@@ -209,7 +210,7 @@ impl Context {
     /// Keeps a status the apiserver did not take, to build on and write again.
     pub fn keep_unwritten(&self, object: &ObjectRef<ApimCapacity>, status: &ApimCapacityStatus) {
         let mut unwritten = self.unwritten.lock().unwrap_or_else(|e| e.into_inner());
-        unwritten.insert(object.clone(), status.clone());
+        unwritten.insert(object.clone(), Box::new(status.clone()));
     }
 
     /// Records a status this process wrote.
@@ -226,7 +227,7 @@ impl Context {
         let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
         match version {
             Some(version) => {
-                written.insert(object.clone(), (version, status.clone()));
+                written.insert(object.clone(), (version, Box::new(status.clone())));
             }
             None => {
                 written.remove(object);
@@ -245,22 +246,15 @@ impl Context {
             .map(|obj| (ObjectRef::from(obj.as_ref()), resource_version(obj)))
             .collect();
         let held = |object: &ObjectRef<ApimCapacity>| versions.contains_key(object);
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|object, _| held(object));
-        self.unwritten
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|object, _| held(object));
-        self.written
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|object, (version, _)| match versions.get(object) {
+        retain_shrunk(&self.failures, |object, _| held(object));
+        retain_shrunk(&self.unwritten, |object, _| held(object));
+        retain_shrunk(&self.written, |object, (version, _)| {
+            match versions.get(object) {
                 Some(Some(seen)) => *version > *seen,
                 Some(None) => true,
                 None => false,
-            });
+            }
+        });
         let managed = state
             .iter()
             .map(|obj| obj.spec.service.service_ref().key())
@@ -282,6 +276,20 @@ impl Context {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+/// Keeps the entries of `map` that `keep` says to keep, and gives back the table's memory
+/// when it is mostly empty (a map keeps its largest capacity otherwise: after a fleet
+/// changed at once, one slot per object for good).
+fn retain_shrunk<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, V>>,
+    keep: impl FnMut(&K, &mut V) -> bool,
+) {
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    map.retain(keep);
+    if map.capacity() > 4 * map.len() + 64 {
+        map.shrink_to_fit();
     }
 }
 

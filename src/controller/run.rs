@@ -292,6 +292,8 @@ async fn reconcile_all(
                 gauges.forget_missing(|object| store.get(object).is_some());
                 // And what the context keeps per object and per service.
                 kept.prune();
+                // And the pages that garbage freed go back to the system.
+                crate::memory::release_free_pages();
                 // Secrets no resource names any more are no longer watched.
                 let state = store.state();
                 secrets.retain(&super::secrets::named_secrets(

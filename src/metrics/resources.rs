@@ -142,6 +142,10 @@ impl ResourceGauges {
                 self.remove_operation(operation);
             }
         }
+        // After a fleet-wide change the table would keep a slot per object for good.
+        if self.shown.capacity() > 4 * self.shown.len() + 64 {
+            self.shown.shrink_to_fit();
+        }
     }
 
     fn remove_stalled(&self, labels: Option<StalledLabels>) {
