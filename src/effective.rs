@@ -253,7 +253,8 @@ schedules:
                 &timetable,
                 at("2027-01-15T06:30Z"),
                 &p90_45m,
-            ),
+            )
+            .map(Box::new),
             ..ApimCapacityStatus::default()
         };
         // A step then took 2 minutes: from scratch, 06:40 would aim at the spec again.

@@ -107,29 +107,29 @@ pub fn next_status(
         next.plan = plan;
     }
     if let Some(finished) = observed.finished {
-        next.last_operation = Some(finished);
+        next.last_operation = Some(Box::new(finished));
     }
     if let Some(autoscale) = observed.autoscale {
         next.autoscale = autoscale;
     }
     if let Some(aim) = observed.aim {
         next.effective = aim.effective;
-        next.schedule = aim.schedule;
+        next.schedule = aim.schedule.map(Box::new);
     }
     if let Some(cost) = observed.cost {
-        next.cost = cost;
+        next.cost = cost.map(Box::new);
     }
     if let Some(approval) = observed.approval {
-        next.approval = approval;
+        next.approval = approval.map(Box::new);
     }
     if let Some(operation) = observed.operation {
-        next.operation = Some(operation);
+        next.operation = Some(Box::new(operation));
     }
     if observed.forget_operation {
         next.operation = None;
     }
     match outcome {
-        Outcome::InProgress { operation, .. } => next.operation = Some(operation.clone()),
+        Outcome::InProgress { operation, .. } => next.operation = Some(Box::new(operation.clone())),
         Outcome::Pending
         | Outcome::Suspended
         | Outcome::WaitingForAzure { .. }

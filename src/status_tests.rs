@@ -118,7 +118,7 @@ fn an_operation_in_flight_is_reconciling_and_does_not_observe_the_generation() {
         ]
     );
     assert_eq!(next.observed_generation, -1);
-    assert_eq!(next.operation, Some(operation()));
+    assert_eq!(next.operation, Some(Box::new(operation())));
     assert_eq!(
         next.conditions[0].message,
         "Step 1 of 2: Scale westeurope from 1 to 2 units"
@@ -159,7 +159,7 @@ fn stalled_is_terminal_and_observes_the_generation() {
 #[test]
 fn suspended_keeps_a_recorded_operation_and_is_unknown() {
     let previous = ApimCapacityStatus {
-        operation: Some(operation()),
+        operation: Some(Box::new(operation())),
         ..ApimCapacityStatus::default()
     };
     let next = next_status(
@@ -177,7 +177,7 @@ fn suspended_keeps_a_recorded_operation_and_is_unknown() {
             Reason::Suspended
         )]
     );
-    assert_eq!(next.operation, Some(operation()));
+    assert_eq!(next.operation, Some(Box::new(operation())));
 }
 
 #[test]
@@ -290,7 +290,7 @@ fn an_unchanged_service_gives_an_unchanged_status() {
 #[test]
 fn a_finished_operation_is_recorded_and_cleared_when_in_sync() {
     let previous = ApimCapacityStatus {
-        operation: Some(operation()),
+        operation: Some(Box::new(operation())),
         ..ApimCapacityStatus::default()
     };
     let finished = LastOperation {
@@ -308,7 +308,7 @@ fn a_finished_operation_is_recorded_and_cleared_when_in_sync() {
     };
     let next = next_status(&previous, Some(1), observed, &Outcome::InSync, at(30));
     assert_eq!(next.operation, None);
-    assert_eq!(next.last_operation, Some(finished));
+    assert_eq!(next.last_operation, Some(Box::new(finished)));
 }
 
 #[test]
@@ -355,7 +355,7 @@ fn the_aim_replaces_effective_and_schedule_and_is_kept_when_not_worked_out() {
     let previous = ApimCapacityStatus::default();
     let next = next_status(&previous, Some(1), observed, &Outcome::InSync, at(5));
     assert_eq!(
-        (&next.effective, &next.schedule),
+        (&next.effective, &next.schedule.as_deref().cloned()),
         (&aim.effective, &aim.schedule)
     );
     let kept = next_status(

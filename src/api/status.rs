@@ -50,21 +50,21 @@ pub struct ApimCapacityStatus {
 
     /// The Azure operation in flight, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operation: Option<OperationStatus>,
+    pub operation: Option<Box<OperationStatus>>,
 
     /// A change about to be sent to Azure, recorded before the PATCH so that a restart in
     /// between finds it (and adopts the operation Azure runs for it) instead of losing it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending: Option<PendingChange>,
+    pub pending: Option<Box<PendingChange>>,
 
     /// The last Azure operation that finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_operation: Option<LastOperation>,
+    pub last_operation: Option<Box<LastOperation>>,
 
     /// The schedule in force and the next change a schedule will make; absent without
     /// schedules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<ScheduleStatus>,
+    pub schedule: Option<Box<ScheduleStatus>>,
 
     /// The units per region the operator aims at now, and where each number comes from
     /// (spec.regions or a schedule): what the plan is made for.
@@ -74,12 +74,12 @@ pub struct ApimCapacityStatus {
 
     /// The monthly list price of the live service and of the desired one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<CostStatus>,
+    pub cost: Option<Box<CostStatus>>,
 
     /// The plan's hash and why it needs approval, while `spec.changePolicy.requireApproval`
     /// holds it back or after it was approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approval: Option<ApprovalStatus>,
+    pub approval: Option<Box<ApprovalStatus>>,
 
     /// Per autoscaled region: the metric's window average, the last decision and why, the
     /// units autoscale wants, and when the next scale is allowed.

@@ -75,10 +75,10 @@ mod tests {
 
     fn with_schedule(in_force: Option<&str>) -> ApimCapacityStatus {
         ApimCapacityStatus {
-            schedule: Some(ScheduleStatus {
+            schedule: Some(Box::new(ScheduleStatus {
                 in_force: in_force.map(String::from),
                 next_change: None,
-            }),
+            })),
             effective: vec![
                 EffectiveRegionStatus {
                     location: "westeurope".into(),

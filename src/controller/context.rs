@@ -40,6 +40,9 @@ impl Settings {
     }
 }
 
+/// What the context keeps per object.
+type PerObject<V> = HashMap<ObjectRef<ApimCapacity>, V>;
+
 /// Shared state of the controller.
 pub struct Context {
     pub client: kube::Client,
@@ -78,11 +81,11 @@ pub struct Context {
     /// The last status written per object and the resourceVersion it produced, so a
     /// reconcile that runs before the watch delivers that write still builds on it.
     /// (Boxed: a status is large, and the table keeps its capacity between prunes.)
-    written: Mutex<HashMap<ObjectRef<ApimCapacity>, (u64, Box<ApimCapacityStatus>)>>,
+    written: Mutex<PerObject<(u64, Box<ApimCapacityStatus>)>>,
     /// A status that could not be written (the apiserver refused or was unreachable) and is
     /// newer than the stored one: it may carry an operation Azure runs. The next reconcile
     /// builds on it and writes it again.
-    unwritten: Mutex<HashMap<ObjectRef<ApimCapacity>, Box<ApimCapacityStatus>>>,
+    unwritten: Mutex<PerObject<Box<ApimCapacityStatus>>>,
 }
 
 impl Context {

@@ -45,7 +45,7 @@ fn reasons(notes: &[Note]) -> Vec<&'static str> {
 fn starting_an_operation_is_announced_once() {
     let before = ApimCapacityStatus::default();
     let running = ApimCapacityStatus {
-        operation: Some(op("https://x/op/1")),
+        operation: Some(Box::new(op("https://x/op/1"))),
         ..ApimCapacityStatus::default()
     };
     assert_eq!(
@@ -58,11 +58,11 @@ fn starting_an_operation_is_announced_once() {
 #[test]
 fn finishing_reports_success_or_failure_with_azures_error() {
     let running = ApimCapacityStatus {
-        operation: Some(op("https://x/op/1")),
+        operation: Some(Box::new(op("https://x/op/1"))),
         ..ApimCapacityStatus::default()
     };
     let failed = ApimCapacityStatus {
-        last_operation: Some(LastOperation {
+        last_operation: Some(Box::new(LastOperation {
             description: "Scale westeurope from 1 to 2 units".into(),
             result: OperationResult::Failed,
             started_at: t(0),
@@ -70,7 +70,7 @@ fn finishing_reports_success_or_failure_with_azures_error() {
             error: Some("(InvalidParameters) capacity too high".into()),
             generation: None,
             target_missed: None,
-        }),
+        })),
         conditions: vec![
             condition(
                 ConditionType::Ready,

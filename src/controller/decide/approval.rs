@@ -48,7 +48,7 @@ pub(super) fn approved(
         steps: steps.to_vec(),
         expected_completion: input.now,
     });
-    let previous = input.previous.approval.as_ref();
+    let previous = input.previous.approval.as_deref();
     let decided = gate(&GateInput {
         rules: object.spec.change_policy.require_approval.as_ref(),
         currency: input.settings.currency,
@@ -94,7 +94,7 @@ fn awaiting(
     found: &mut Findings,
 ) -> Decision {
     let object = input.resource;
-    let previous = input.previous.approval.as_ref();
+    let previous = input.previous.approval.as_deref();
     let mut message = decided.message().unwrap_or_default();
     if let Some(other) = annotation.filter(|a| !a.trim().is_empty()) {
         message.push_str(&format!(

@@ -60,7 +60,7 @@ impl World {
     /// The previous reconcile recorded this approval; with `awaiting`, it also stalled
     /// awaiting it.
     pub fn approval(mut self, status: ApprovalStatus, awaiting: bool) -> Self {
-        self.previous.approval = Some(status);
+        self.previous.approval = Some(Box::new(status));
         if awaiting {
             self.previous.conditions = [ConditionType::Ready, ConditionType::Stalled]
                 .into_iter()

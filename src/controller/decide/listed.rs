@@ -129,13 +129,13 @@ mod tests {
             ("no live service", |_, s| s.live = None, false),
             (
                 "an operation in flight",
-                |_, s| s.operation = Some(super::super::world::operation(1, 1, 5)),
+                |_, s| s.operation = Some(Box::new(super::super::world::operation(1, 1, 5))),
                 false,
             ),
             (
                 "a change pending",
                 |r, s| {
-                    s.pending = Some(PendingChange {
+                    s.pending = Some(Box::new(PendingChange {
                         client_request_id: "id".into(),
                         step: 1,
                         total_steps: 1,
@@ -145,7 +145,7 @@ mod tests {
                         target_sku: Sku::Premium,
                         target_units: "westeurope=4".into(),
                         generation: r.metadata.generation,
-                    })
+                    }))
                 },
                 false,
             ),
@@ -163,13 +163,13 @@ mod tests {
             (
                 "awaiting approval",
                 |_, s| {
-                    s.approval = Some(ApprovalStatus {
+                    s.approval = Some(Box::new(ApprovalStatus {
                         plan_hash: "abc".into(),
                         reasons: vec!["cost".into()],
                         approved_hash: None,
                         approved_by: None,
                         next_hash: None,
-                    })
+                    }))
                 },
                 false,
             ),

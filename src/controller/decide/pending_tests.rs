@@ -34,7 +34,7 @@ fn pending() -> PendingChange {
 }
 
 fn with_pending(mut w: World) -> World {
-    w.previous.pending = Some(pending());
+    w.previous.pending = Some(Box::new(pending()));
     w
 }
 
@@ -135,7 +135,7 @@ fn a_pending_change_the_idle_service_lacks_is_planned_and_sent_again() {
 #[test]
 fn an_operation_followed_by_the_service_waits_while_it_is_busy_and_never_polls() {
     let mut w = live(world(), 2, "Updating");
-    w.previous.operation = Some(followed());
+    w.previous.operation = Some(Box::new(followed()));
     let run = w.reconcile();
     assert_eq!(run.calls, ["credentials", "get"]);
     assert_eq!(run.reason(), Reason::Scaling);
@@ -145,7 +145,7 @@ fn an_operation_followed_by_the_service_waits_while_it_is_busy_and_never_polls()
 #[test]
 fn an_operation_followed_by_the_service_ends_when_it_is_idle_with_the_target() {
     let mut w = live(world(), 3, "Succeeded");
-    w.previous.operation = Some(followed());
+    w.previous.operation = Some(Box::new(followed()));
     let run = w.reconcile();
     assert_eq!(run.calls, ["credentials", "get"]);
     assert_eq!(run.reason(), Reason::Succeeded);
@@ -163,7 +163,7 @@ fn an_operation_followed_by_the_service_ends_when_it_is_idle_with_the_target() {
 #[test]
 fn an_operation_followed_by_the_service_that_missed_its_target_is_tried_once_more() {
     let mut w = world();
-    w.previous.operation = Some(followed());
+    w.previous.operation = Some(Box::new(followed()));
     let run = w.reconcile();
     assert_eq!(run.calls, ["credentials", "get", "patch"]);
     let next = status_after(&w, &run);

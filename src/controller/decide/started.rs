@@ -131,7 +131,7 @@ pub fn intent(
     now: Timestamp,
 ) -> ApimCapacityStatus {
     let mut next = previous.clone();
-    next.pending = Some(PendingChange {
+    next.pending = Some(Box::new(PendingChange {
         client_request_id: client_request_id.to_string(),
         step: start.number,
         total_steps: start.total,
@@ -141,7 +141,7 @@ pub fn intent(
         target_sku: start.step.target.sku,
         target_units: target_units(start),
         generation: start.generation,
-    });
+    }));
     next
 }
 

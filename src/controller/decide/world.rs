@@ -335,7 +335,7 @@ impl World {
         operation: OperationStatus,
         answer: impl Fn() -> Result<PollOutcome, AzureError> + 'static,
     ) -> Self {
-        self.previous.operation = Some(operation);
+        self.previous.operation = Some(Box::new(operation));
         self.previous.conditions = vec![
             condition(
                 ConditionType::Ready,
@@ -378,7 +378,7 @@ impl World {
                 Reason::OperationFailed,
             ),
         ];
-        self.previous.last_operation = Some(LastOperation {
+        self.previous.last_operation = Some(Box::new(LastOperation {
             description: "Scale westeurope from 2 to 3 units".into(),
             result: OperationResult::Failed,
             started_at: Time(at(-minutes - 30)),
@@ -386,7 +386,7 @@ impl World {
             error: Some("(InternalError) boom".into()),
             generation: None,
             target_missed: None,
-        });
+        }));
         self
     }
 
@@ -408,7 +408,7 @@ impl World {
                 ),
             ];
         }
-        self.previous.last_operation = Some(LastOperation {
+        self.previous.last_operation = Some(Box::new(LastOperation {
             description: "Scale westeurope from 2 to 3 units".into(),
             result: OperationResult::Succeeded,
             started_at: Time(at(-60)),
@@ -416,7 +416,7 @@ impl World {
             error: None,
             generation: Some(1),
             target_missed: Some("Azure reports Premium westeurope=2,eastus=1".into()),
-        });
+        }));
         self
     }
 
