@@ -6,7 +6,7 @@ use kube::ResourceExt;
 use super::{Decision, Facts, Findings, Input, Need};
 use crate::api::{ApimCapacity, Reason};
 use crate::controller::outcomes::{Requeue, from_azure_error};
-use crate::controller::ownership::other_manager;
+use crate::controller::ownership::{other_manager, same_service};
 use crate::status::Outcome;
 
 /// `spec.suspend` stops everything, before any Azure call.
@@ -55,10 +55,13 @@ pub(super) fn sole_manager(input: &Input, found: &Findings) -> Result<(), Decisi
                 policy.allows(&namespace, &r.spec.service.service_ref())
             })
     };
+    // The same service first: it allocates nothing, the policy check does.
+    let mine = &input.resource.spec.service;
     let others = input
         .others
         .iter()
         .map(|r| r.as_ref())
+        .filter(|r| same_service(&r.spec.service, mine))
         .filter(|r| eligible(r));
     let Some(manager) = other_manager(input.resource, others) else {
         return Ok(());
