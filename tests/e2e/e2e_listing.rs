@@ -8,19 +8,6 @@ use serde_json::json;
 
 const RESOURCES: usize = 5;
 
-/// A listing page of the subscription's services (`GET /subscriptions/{sub}/providers/
-/// Microsoft.ApiManagement/service`).
-fn is_listing(r: &SimRequest) -> bool {
-    r.is_arm()
-        && r.method == "GET"
-        && r.path.to_lowercase().trim_end_matches('/')
-            == format!("/subscriptions/{SUB}/providers/microsoft.apimanagement/service")
-}
-
-fn listings(requests: &[SimRequest]) -> usize {
-    requests.iter().filter(|r| is_listing(r)).count()
-}
-
 /// Five Standard services, each managed by its own in-sync ApimCapacity; a 3 s resync and
 /// listing pages of two services (three pages per listing).
 fn five_in_sync(test: &str) -> (E2e, Vec<String>) {

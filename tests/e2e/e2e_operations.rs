@@ -128,7 +128,16 @@ fn metrics_move_during_a_change() {
         "{during}"
     );
     e2e.wait_ready("payments", secs(60));
-    let (code, after) = http_get(port, "/metrics");
+    // The reconcile that wrote Ready counts itself right after that write.
+    let deadline = std::time::Instant::now() + secs(10);
+    let (code, after) = loop {
+        let (code, text) = http_get(port, "/metrics");
+        let settled = metric(&text, "apimcap_operations_in_flight") == Some(0.0);
+        if settled || std::time::Instant::now() > deadline {
+            break (code, text);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(code, 200);
     assert_eq!(
         metric(&after, "apimcap_operations_in_flight"),

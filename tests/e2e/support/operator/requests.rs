@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::E2e;
+use super::{E2e, SUB};
 
 impl E2e {
     /// One call of the simulator's admin endpoint (`/_sim` + `path`).
@@ -235,6 +235,20 @@ pub fn assert_one_write_of_units(requests: &[SimRequest], service: &str, units: 
 /// The GETs of `service` itself.
 pub fn gets(requests: &[SimRequest], service: &str) -> usize {
     requests.iter().filter(|r| r.is_get(service)).count()
+}
+
+/// A listing page of the subscription's services (`GET /subscriptions/{sub}/providers/
+/// Microsoft.ApiManagement/service`), the drift watch of in-sync resources.
+pub fn is_listing(r: &SimRequest) -> bool {
+    r.is_arm()
+        && r.method == "GET"
+        && r.path.to_lowercase().trim_end_matches('/')
+            == format!("/subscriptions/{SUB}/providers/microsoft.apimanagement/service")
+}
+
+/// How many listing pages `requests` hold.
+pub fn listings(requests: &[SimRequest]) -> usize {
+    requests.iter().filter(|r| is_listing(r)).count()
 }
 
 pub fn polls(requests: &[SimRequest]) -> Vec<&SimRequest> {
